@@ -31,7 +31,12 @@ function findSpecs(dir, out) {
 }
 
 const args = process.argv.slice(2);
-const roots = args.length > 0 ? args.map((a) => resolve(a)) : existsSync('dist') && !existsSync('nx.json') ? [resolve('dist')] : projectDists();
+const roots =
+  args.length > 0
+    ? args.map((a) => resolve(a))
+    : existsSync('dist') && !existsSync('nx.json')
+      ? [resolve('dist')]
+      : projectDists();
 const specs = roots.flatMap((r) => findSpecs(r, [])).sort();
 if (specs.length === 0) {
   console.error(`run-specs: no *.spec.js under ${roots.join(', ')} (did the build run?)`);

@@ -1,0 +1,11 @@
+/**
+ * Wire contracts of the four services (package internvl.v1). Everything under ./gen is
+ * generated from proto/ by `npm run proto:gen`; this file only re-exports it.
+ */
+export * from './gen/internvl/v1/tensor.pb';
+export * from './gen/internvl/v1/generation.pb';
+export * from './gen/internvl/v1/preprocess.pb';
+export * from './gen/internvl/v1/vision.pb';
+export * from './gen/internvl/v1/llm.pb';
+export * from './gen/internvl/v1/chat.pb';
+export { PROTO_ROOT, PROTO_FILES } from './proto-files';

@@ -1,0 +1,1 @@
+export { llmApp } from './llm-app';

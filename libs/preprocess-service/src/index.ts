@@ -1,0 +1,1 @@
+export { preprocessApp } from './preprocess-app';

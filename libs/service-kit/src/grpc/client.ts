@@ -1,0 +1,108 @@
+import {
+  credentials as grpcCredentials,
+  type ChannelCredentials,
+  type ChannelOptions,
+  type Client,
+  type ClientDuplexStream,
+  type ServiceError,
+  type CallOptions,
+} from '@grpc/grpc-js';
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { InvalidArgumentError } from '@internvl/errors';
+
+export interface ClientConfig {
+  /** host:port entries, or one target with a scheme (e.g. dns:///vision.internvl.svc:50052). */
+  addresses: readonly string[];
+  maxReceiveMessageBytes: number;
+  maxSendMessageBytes: number;
+  /** PEM of the CA that signed the server's certificate; TLS when set. */
+  tlsCaFile?: string;
+}
+
+/**
+ * The channel target for a list of replicas. grpc-js balances across what the target resolves
+ * to, so one DNS name (a headless Kubernetes Service) or a list of IPs both scale out.
+ */
+export function channelTarget(addresses: readonly string[]): string {
+  if (addresses.length === 0) throw new InvalidArgumentError('no server address given');
+  if (addresses.length === 1) {
+    const [address] = addresses as [string];
+    return address.includes('://') || /^(dns|ipv4|ipv6|unix):/.test(address) ? address : `dns:///${address}`;
+  }
+  const hosts = addresses.map((a) => a.slice(0, a.lastIndexOf(':')).replace(/^\[|\]$/g, ''));
+  const families = new Set(hosts.map((h) => isIP(h)));
+  if (families.size !== 1 || families.has(0)) {
+    throw new InvalidArgumentError(
+      `several addresses must all be IPv4 or all IPv6 literals (got ${addresses.join(', ')}); for host names use one DNS name that resolves to every replica`,
+    );
+  }
+  return `${families.has(4) ? 'ipv4' : 'ipv6'}:${addresses.join(',')}`;
+}
+
+/** Channel options every client uses: explicit size limits and round-robin over all resolved addresses. */
+export function channelOptions(config: ClientConfig): ChannelOptions {
+  return {
+    'grpc.max_receive_message_length': config.maxReceiveMessageBytes,
+    'grpc.max_send_message_length': config.maxSendMessageBytes,
+    'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
+    'grpc.keepalive_time_ms': 30_000,
+  };
+}
+
+export function channelCredentials(config: ClientConfig): ChannelCredentials {
+  return config.tlsCaFile
+    ? grpcCredentials.createSsl(readFileSync(config.tlsCaFile))
+    : grpcCredentials.createInsecure();
+}
+
+type ClientConstructor<C extends Client> = new (
+  address: string,
+  credentials: ChannelCredentials,
+  options?: ChannelOptions,
+) => C;
+
+/** Creates a generated grpc-js client for a replica list. */
+export function createClient<C extends Client>(Ctor: ClientConstructor<C>, config: ClientConfig): C {
+  return new Ctor(channelTarget(config.addresses), channelCredentials(config), channelOptions(config));
+}
+
+/** Call options carrying the caller's deadline downstream. */
+export function callOptions(deadline: Date | undefined): CallOptions {
+  return deadline ? { deadline } : {};
+}
+
+/**
+ * Runs a bidirectional call: writes `requests` with back-pressure, yields responses.
+ * Aborting `signal` cancels the call (the server sees CANCELLED and stops its work).
+ */
+export async function* duplexCall<Req, Res>(
+  call: ClientDuplexStream<Req, Res>,
+  requests: Iterable<Req> | AsyncIterable<Req>,
+  signal?: AbortSignal,
+): AsyncGenerator<Res> {
+  const onAbort = () => call.cancel();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  let writeError: unknown;
+  const writing = (async () => {
+    for await (const request of requests) {
+      if (!call.write(request)) await new Promise((resolve) => call.once('drain', resolve));
+    }
+    call.end();
+  })().catch((err: unknown) => {
+    writeError = err;
+    call.cancel();
+  });
+  try {
+    for await (const response of call.iterator({ destroyOnReturn: false })) yield response as Res;
+    await writing;
+    if (writeError) throw writeError;
+  } catch (err) {
+    if (writeError) throw writeError;
+    if (signal?.aborted && (err as ServiceError).code === 1) throw signal.reason;
+    throw err;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    if (!call.destroyed) call.cancel();
+  }
+}

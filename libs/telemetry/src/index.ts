@@ -1,0 +1,2 @@
+export { initTelemetry, type Telemetry } from './init-telemetry';
+export { FileSpanExporter, type SpanRecord } from './file-span-exporter';

@@ -1,0 +1,1 @@
+export { visionApp } from './vision-app';

@@ -1,0 +1,22 @@
+/** A CLI command; `run` returns the exit code (long-running commands resolve when they stop). */
+export interface Command {
+  summary: string;
+  run(argv: string[]): Promise<number>;
+}
+
+export const COMMANDS: Record<string, { summary: string; load: () => Command }> = {
+  serve: {
+    summary: 'Run a tier (gateway, preprocess, vision, llm) or all of them.',
+    load: () => require('./serve').serveCommand as Command,
+  },
+  preprocess: {
+    summary: 'Tile and normalize an image into a .npy pixel_values tensor.',
+    load: () => require('./preprocess').preprocessCommand as Command,
+  },
+};
+
+export function mainHelp(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return `Usage: internvl <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun 'internvl <command> --help' for a command's options.\n`;
+}
