@@ -21,11 +21,23 @@ export default tseslint.config(
     },
   },
   {
+    // libs/ort is the one place that wraps onnxruntime-node; everything else imports @internvl/ort.
+    // Keeps the app-import ban, drops only the onnxruntime-node one.
+    files: ['libs/ort/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/apps/**', '@internvl/app-*'], message: 'Nothing imports an app.' }] },
+      ],
+    },
+  },
+  {
     // Entry points load modules lazily on purpose: telemetry must start before @grpc/grpc-js is
     // required (its instrumentation hooks `require`), and CLI commands load only what they use.
     files: [
       'apps/*/src/main.ts',
       'tools/cli/src/**/*.ts',
+      'tools/bench/src/**/*.ts',
       'test/src/fixtures/**/*.ts',
       'libs/telemetry/src/**/*.ts',
     ],

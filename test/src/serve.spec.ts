@@ -8,6 +8,7 @@ import { startServer, type RunningProcess } from './support/processes';
 
 const TIERS = [
   { tier: 'gateway', service: 'internvl.v1.ChatService' },
+  { tier: 'preprocess', service: 'internvl.v1.PreprocessService' },
   { tier: 'vision', service: 'internvl.v1.VisionService' },
   { tier: 'llm', service: 'internvl.v1.LlmService' },
 ] as const;

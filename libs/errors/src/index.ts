@@ -1,2 +1,3 @@
 export * from './domain-error';
 export * from './abort';
+export * from './from-kind';

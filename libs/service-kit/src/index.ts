@@ -14,3 +14,5 @@ export * from './grpc/unimplemented';
 export * from './logging/logger';
 export * from './metrics-server';
 export * from './run-service';
+export * from './workers/worker-pool';
+export * from './workers/serve-worker-jobs';

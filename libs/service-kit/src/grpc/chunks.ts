@@ -34,7 +34,8 @@ export class ChunkAssembler {
         `${what} is ${expectedBytes} bytes, over the limit of ${maxBytes} bytes${limitHint ? `; raise it with ${limitHint}` : ''}`,
       );
     }
-    this.buffer = Buffer.allocUnsafe(expectedBytes);
+    // allocUnsafeSlow: never a slice of the shared pool, so the buffer can be transferred to a worker.
+    this.buffer = Buffer.allocUnsafeSlow(expectedBytes);
   }
 
   push(chunk: Uint8Array): void {

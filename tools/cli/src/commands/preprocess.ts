@@ -1,9 +1,162 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from './registry';
+import { defineSchema, formatHelp, parseConfig } from '@internvl/service-kit';
+
+const schema = defineSchema({
+  out: { type: 'string', default: '', doc: 'Where to write pixel_values as a NumPy .npy file (required).' },
+  max_num: { type: 'int', default: 12, min: 1, max: 40, doc: 'Maximum tiles (the thumbnail is extra).' },
+  min_num: { type: 'int', default: 1, min: 1, max: 40, doc: 'Minimum tiles.' },
+  thumbnail: {
+    type: 'bool',
+    default: true,
+    doc: 'Append the whole-image thumbnail when there is more than one tile (--no-thumbnail turns it off).',
+  },
+  image_size: { type: 'int', default: 448, min: 14, max: 4096, doc: 'Tile edge in pixels.' },
+  dtype: {
+    type: 'string',
+    default: 'fp32',
+    choices: ['fp32', 'fp16'],
+    doc: 'Element type written to the .npy file.',
+  },
+  auto_orient: {
+    type: 'bool',
+    default: false,
+    doc: 'Apply EXIF orientation first (the reference does not).',
+  },
+  tiles_dir: {
+    type: 'string',
+    default: '',
+    doc: 'Also write each 448x448 tile as tile_XX.png (before normalization).',
+  },
+  addr: { type: 'string', default: '127.0.0.1:50051', doc: 'Address of a running preprocess tier.' },
+  local: {
+    type: 'bool',
+    default: false,
+    doc: 'Run preprocessing in this process instead of calling --addr.',
+  },
+  max_image_pixels: {
+    type: 'int',
+    default: 89_478_485,
+    min: 1,
+    doc: 'With --local: largest decoded image accepted.',
+  },
+});
+
+const USAGE = 'Usage: internvl preprocess IMAGE --out FILE.npy [options]';
 
 export const preprocessCommand: Command = {
-  summary: 'Tile and normalize an image.',
-  async run() {
-    process.stderr.write('internvl preprocess: not built yet (issue #3)\n');
-    return 1;
+  summary: 'Tile and normalize an image into a .npy pixel_values tensor.',
+  async run(argv) {
+    if (argv.includes('--help')) {
+      process.stdout.write(
+        `${USAGE}\n\nWrites pixel_values [tiles, 3, S, S] exactly as InternVL's load_image builds them.\n\nOptions:\n${formatHelp(schema, 'cli')}\n`,
+      );
+      return 0;
+    }
+    const { config, positionals } = parseConfig(schema, 'cli', { argv, env: {} });
+    if (positionals.length !== 1 || !config.out) {
+      process.stderr.write(`${USAGE}\n(run with --help for the options)\n`);
+      return 2;
+    }
+    const image = readFileSync(positionals[0]!);
+    const { encodeNpy } = await import('@internvl/imaging');
+    const { ElementType } = await import('@internvl/contracts');
+    const dtype = config.dtype as 'fp32' | 'fp16';
+    const wireOptions = {
+      minTiles: config.min_num,
+      maxTiles: config.max_num,
+      useThumbnail: config.thumbnail,
+      imageSize: config.image_size,
+      autoOrient: config.auto_orient,
+      dtype: dtype === 'fp16' ? ElementType.ELEMENT_TYPE_FLOAT16 : ElementType.ELEMENT_TYPE_FLOAT32,
+    };
+    const wantTiles = config.tiles_dir !== '';
+    let result: {
+      pixels: Uint8Array;
+      shape: number[];
+      cols: number;
+      rows: number;
+      numTiles: number;
+      thumbnail: boolean;
+      tiles: Uint8Array;
+      hash: string;
+    };
+    if (config.local) {
+      const { Preprocessor, effectiveOptions } = await import('@internvl/preprocess-service');
+      const preprocessor = new Preprocessor({
+        limits: { maxEncodedBytes: image.byteLength, maxPixels: config.max_image_pixels },
+        workers: 0,
+        maxQueue: 0,
+        queueLimitHint: '',
+      });
+      const options = effectiveOptions(wireOptions, { minTiles: 1, maxTiles: 12, imageSize: 448, dtype });
+      const o = await preprocessor.preprocess(image, options, wantTiles);
+      result = {
+        pixels: o.pixels,
+        shape: o.shape,
+        cols: o.cols,
+        rows: o.rows,
+        numTiles: o.numTiles,
+        thumbnail: o.thumbnail,
+        tiles: o.tiles,
+        hash: o.contentHash,
+      };
+    } else {
+      const { PreprocessServiceClient } = await import('@internvl/contracts');
+      const { createClient } = await import('@internvl/service-kit');
+      const { preprocessRemote } = await import('@internvl/preprocess-service');
+      const client = createClient(PreprocessServiceClient, {
+        addresses: [config.addr],
+        maxReceiveMessageBytes: 8 << 20,
+        maxSendMessageBytes: 8 << 20,
+      });
+      try {
+        const r = await preprocessRemote(
+          client,
+          image,
+          { options: wireOptions, returnTiles: wantTiles },
+          { deadline: new Date(Date.now() + 120_000) },
+        );
+        result = {
+          pixels: r.pixelValues,
+          shape: (r.result.pixelValues?.shape ?? []).map(Number),
+          cols: r.result.gridCols,
+          rows: r.result.gridRows,
+          numTiles: r.result.numTiles,
+          thumbnail: r.result.hasThumbnail,
+          tiles: r.tiles,
+          hash: r.result.contentHash,
+        };
+      } catch (err) {
+        const e = err as { code?: number; details?: string };
+        if (e.code === 14)
+          throw new Error(
+            `cannot reach the preprocess tier at ${config.addr} (${e.details}); start it with 'internvl serve preprocess' or pass --local`,
+            { cause: err },
+          );
+        throw new Error(e.details ?? String(err), { cause: err });
+      } finally {
+        client.close();
+      }
+    }
+    writeFileSync(config.out, encodeNpy(result.pixels, result.shape, dtype));
+    if (wantTiles) {
+      const sharp = (await import('sharp')).default;
+      mkdirSync(config.tiles_dir, { recursive: true });
+      const size = result.shape[2]!;
+      const tileBytes = size * size * 3;
+      for (let i = 0; i < result.numTiles; i++) {
+        const raw = result.tiles.subarray(i * tileBytes, (i + 1) * tileBytes);
+        await sharp(raw, { raw: { width: size, height: size, channels: 3 } })
+          .png()
+          .toFile(join(config.tiles_dir, `tile_${String(i).padStart(2, '0')}.png`));
+      }
+    }
+    process.stdout.write(
+      `${positionals[0]}: grid ${result.cols}x${result.rows}, ${result.numTiles} tiles${result.thumbnail ? ' (incl. thumbnail)' : ''}, ` +
+        `pixel_values [${result.shape.join(', ')}] ${dtype} → ${config.out}${wantTiles ? `, tiles → ${config.tiles_dir}` : ''}\n  content hash ${result.hash}\n`,
+    );
+    return 0;
   },
 };

@@ -1,0 +1,2 @@
+export { decodeImage, type DecodedImage, type DecodeLimits } from './decode-image';
+export { isSupportedFormat, sniffImageFormat, SUPPORTED_FORMATS, type SupportedFormat } from './sniff-format';

@@ -1,0 +1,3 @@
+export * from './model-config';
+export * from './model-manifest';
+export * from './templates';

@@ -1,0 +1,53 @@
+import { InvalidArgumentError } from '@internvl/errors';
+import type { InternVLConfig } from './model-config';
+
+export const MANIFEST_FORMAT = 'internvl-onnx/1';
+export const MANIFEST_FILE = 'manifest.json';
+
+/** Describes a converted model directory: everything the services need, nothing hard-coded. */
+export interface ModelManifest {
+  format: typeof MANIFEST_FORMAT;
+  /** Display name, e.g. the checkpoint folder name. */
+  name: string;
+  precision: 'fp32' | 'fp16' | 'int4';
+  /** Element type of vision input/output and of the decoder's inputs_embeds and KV cache. */
+  visionDtype: 'float32' | 'float16';
+  decoderDtype: 'float32' | 'float16';
+  /** Longest prompt + generation the decoder's rotary cache covers. */
+  maxContextTokens: number;
+  config: InternVLConfig;
+  files: { vision: string; embed: string; decoder: string; tokenizer: string };
+  template: { name: string; systemMessage: string };
+  tokens: {
+    bos: number;
+    /** Ids that end generation: the model's eos plus the template's stop tokens. */
+    stop: number[];
+    imageStart: number;
+    imageEnd: number;
+    imageContext: number;
+  };
+  converter: { version: string; source: string; createdAt: string };
+}
+
+/** Checks a parsed manifest.json enough to fail early and clearly on a wrong or old directory. */
+export function parseManifest(json: unknown, where: string): ModelManifest {
+  const m = json as Partial<ModelManifest> | undefined;
+  if (!m || typeof m !== 'object') throw new InvalidArgumentError(`${where}: manifest is not a JSON object`);
+  if (m.format !== MANIFEST_FORMAT) {
+    throw new InvalidArgumentError(
+      `${where}: manifest format '${String(m.format)}' is not '${MANIFEST_FORMAT}'; re-run 'internvl convert' with this version`,
+    );
+  }
+  for (const key of [
+    'name',
+    'precision',
+    'config',
+    'files',
+    'template',
+    'tokens',
+    'maxContextTokens',
+  ] as const) {
+    if (m[key] === undefined) throw new InvalidArgumentError(`${where}: manifest is missing '${key}'`);
+  }
+  return m as ModelManifest;
+}

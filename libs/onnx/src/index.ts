@@ -1,0 +1,10 @@
+export * from './elem-type';
+export * from './float16';
+export * from './tensor-data';
+export * from './attr';
+export * from './graph-builder';
+export * from './save-model';
+export * from './matmul-nbits';
+export * from './rope-cache';
+export type { ValueInfo, NodeSpec } from './onnx-proto';
+export * from './external-data-file';

@@ -1,0 +1,5 @@
+export * from './ort-types';
+export * from './create-session';
+export * from './tensors';
+export * from './gemm-peak';
+export * from './gqa-inputs';

@@ -1,0 +1,170 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { ElementType, PreprocessServiceClient } from '@internvl/contracts';
+import { decodeNpy } from '@internvl/imaging';
+import {
+  effectiveOptions,
+  preprocessApp,
+  preprocessRemote,
+  Preprocessor,
+} from '@internvl/preprocess-service';
+import { createClient, runService } from '@internvl/service-kit';
+import sharp from 'sharp';
+
+const REPO_ROOT = resolve(__dirname, '..', '..', '..', '..');
+const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const PYTHON = '/usr/bin/python3';
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+const round = (x: number, digits = 1) => Number(x.toFixed(digits));
+
+/** A deterministic test JPEG of the given size, made from the model card's demo image. */
+async function makeJpeg(dir: string, width: number, height: number): Promise<string> {
+  const path = join(dir, `bench_${width}x${height}.jpg`);
+  const bytes = await sharp(join(REPO_ROOT, 'test', 'fixtures', 'images', 'image1.jpg'))
+    .resize(width, height, { fit: 'fill' })
+    .jpeg({ quality: 90 })
+    .toBuffer();
+  writeFileSync(path, bytes);
+  return path;
+}
+
+function referenceAvailable(): boolean {
+  if (!existsSync(PYTHON)) return false;
+  return spawnSync(PYTHON, ['-c', 'import torchvision, PIL, numpy'], { stdio: 'ignore' }).status === 0;
+}
+
+export async function preprocessBench(log: (line: string) => void): Promise<Record<string, unknown>> {
+  const dir = mkdtempSync(join(tmpdir(), 'internvl-bench-'));
+  const sizes = [
+    [1920, 1200],
+    [4000, 3000],
+  ] as const;
+  const haveReference = referenceAvailable();
+  if (!haveReference)
+    log(
+      `${PYTHON} with torchvision not found: the reference comparison is skipped (apt-get install python3-torchvision)`,
+    );
+  const local = new Preprocessor({
+    limits: { maxEncodedBytes: 1 << 30, maxPixels: 1e9 },
+    workers: 0,
+    maxQueue: 0,
+    queueLimitHint: '',
+  });
+  const options = effectiveOptions(
+    { minTiles: 1, maxTiles: 12, imageSize: 448, autoOrient: false, dtype: ElementType.ELEMENT_TYPE_FLOAT32 },
+    { minTiles: 1, maxTiles: 12, imageSize: 448, dtype: 'fp32' },
+  );
+  const perImage: Record<string, unknown>[] = [];
+  for (const [width, height] of sizes) {
+    const path = await makeJpeg(dir, width, height);
+    const bytes = readFileSync(path);
+    await local.preprocess(bytes, options, false); // warm-up
+    const times: number[] = [];
+    let pixels: Uint8Array = new Uint8Array(0);
+    for (let i = 0; i < RUNS; i++) {
+      const t0 = performance.now();
+      pixels = (await local.preprocess(bytes, options, false)).pixels;
+      times.push(performance.now() - t0);
+    }
+    const ours = median(times);
+    log(
+      `${width}x${height}: ${round(ours)} ms per image (median of ${RUNS}, decode + tile + normalize fp32, one thread)`,
+    );
+    const entry: Record<string, unknown> = {
+      image: `${width}x${height} JPEG`,
+      max_num: 12,
+      ms_per_image_median: round(ours),
+      runs: RUNS,
+    };
+    if (haveReference) {
+      const out = join(dir, `ref_${width}x${height}.npy`);
+      const ref = spawnSync(
+        PYTHON,
+        [
+          join(REPO_ROOT, 'tools', 'bench', 'python', 'time_reference.py'),
+          path,
+          '12',
+          String(Math.max(3, Math.min(RUNS, 5))),
+          out,
+        ],
+        { encoding: 'utf8' },
+      );
+      if (ref.status !== 0) throw new Error(`reference failed: ${ref.stderr}`);
+      const refMs = median((JSON.parse(ref.stdout) as { ms: number[] }).ms);
+      const refTensor = decodeNpy(readFileSync(out));
+      const refBytes = Buffer.from(
+        refTensor.data.buffer,
+        refTensor.data.byteOffset,
+        refTensor.data.byteLength,
+      );
+      const bitExact = refBytes.equals(Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength));
+      log(
+        `${width}x${height}: reference ${round(refMs)} ms per image → ${round(refMs / ours, 2)}x faster, bit-exact: ${bitExact}`,
+      );
+      Object.assign(entry, {
+        reference_ms_per_image_median: round(refMs),
+        speedup_vs_reference: round(refMs / ours, 2),
+        bit_exact_vs_reference: bitExact,
+      });
+    }
+    perImage.push(entry);
+  }
+
+  // Throughput through the real service: 8 concurrent requests of the 1920x1200 image.
+  const service = await runService(preprocessApp, { argv: ['--port', '0', '--log-level', 'warn'], env: {} });
+  const client = createClient(PreprocessServiceClient, {
+    addresses: [`127.0.0.1:${service.port}`],
+    maxReceiveMessageBytes: 8 << 20,
+    maxSendMessageBytes: 8 << 20,
+  });
+  const image = readFileSync(join(dir, 'bench_1920x1200.jpg'));
+  const wire = {
+    minTiles: 0,
+    maxTiles: 12,
+    imageSize: 0,
+    autoOrient: false,
+    dtype: ElementType.ELEMENT_TYPE_FLOAT16,
+  };
+  await preprocessRemote(client, image, { options: wire, returnTiles: false });
+  const total = Number(process.env.BENCH_SERVICE_IMAGES ?? 32);
+  const concurrency = 8;
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        next++;
+        await preprocessRemote(client, image, { options: wire, returnTiles: false });
+      }
+    }),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  const imagesPerSecond = total / seconds;
+  log(
+    `service: ${round(imagesPerSecond, 2)} images/s with ${concurrency} concurrent requests (${total} images of 1920x1200, max_num 12, fp16 out)`,
+  );
+  client.close();
+  await service.stop('bench done');
+
+  return {
+    per_image: perImage,
+    service_throughput: {
+      image: '1920x1200 JPEG',
+      max_num: 12,
+      dtype: 'fp16',
+      concurrency,
+      images: total,
+      images_per_second: round(imagesPerSecond, 2),
+      workers: 'default (CPU count)',
+    },
+    goal: 'at least 2x faster than the reference per image while bit-exact',
+  };
+}
