@@ -7,6 +7,14 @@ import { join, resolve } from 'node:path';
 type Bench = (log: (line: string) => void) => Promise<Record<string, unknown>>;
 
 const BENCHES: Record<string, { summary: string; load: () => Bench }> = {
+  vision: {
+    summary: 'vision.onnx ms per tile and GFLOP/s vs the measured GEMM peak (real-width, 2-layer checkpoint)',
+    load: () => require('./benches/vision').visionBench as Bench,
+  },
+  decoder: {
+    summary: 'decoder.onnx prefill tok/s, decode ms/token, peak memory, fp32 vs int4 (real-width, 2 layers)',
+    load: () => require('./benches/decoder').decoderBench as Bench,
+  },
   preprocess: {
     summary:
       'ms per image (1920x1200, 4000x3000 JPEG, max_num 12), images/s at 8 concurrent, vs the Python reference',

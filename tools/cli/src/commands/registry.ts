@@ -9,6 +9,15 @@ export const COMMANDS: Record<string, { summary: string; load: () => Command }> 
     summary: 'Run a tier (gateway, preprocess, vision, llm) or all of them.',
     load: () => require('./serve').serveCommand as Command,
   },
+  'make-tiny': {
+    summary:
+      'Write a tiny random InternVL checkpoint in the exact HF layout (tests, default model, benchmarks).',
+    load: () => require('./make-tiny').makeTinyCommand as Command,
+  },
+  convert: {
+    summary: 'Convert an HF InternVL checkpoint into a model directory (ONNX graphs, manifest, tokenizer).',
+    load: () => require('./convert').convertCommand as Command,
+  },
   preprocess: {
     summary: 'Tile and normalize an image into a .npy pixel_values tensor.',
     load: () => require('./preprocess').preprocessCommand as Command,

@@ -1,0 +1,34 @@
+import { InternalError } from '@internvl/errors';
+import llamaTokenizer from 'llama-tokenizer-js';
+
+/** A SentencePiece-BPE vocabulary: pieces by id and merges, highest priority first. */
+export interface BpeVocab {
+  pieces: readonly string[];
+  merges: readonly (readonly [string, string])[];
+}
+
+let cached: BpeVocab | undefined;
+
+/**
+ * The real Llama-2 vocabulary (ids 0..31999: `<unk>`, `<s>`, `</s>`, 256 byte pieces, then BPE
+ * pieces) and its merges, as shipped by llama-tokenizer-js. That package stores the merges of
+ * Llama-2's tokenizer.json as (left id, right id) pairs and keys them "left right" with the
+ * priority as value; sorting by priority restores the file's order.
+ */
+export function llama2Vocab(): BpeVocab {
+  if (cached) return cached;
+  const pieces = [...llamaTokenizer.vocabById];
+  if (pieces.length !== 32000) {
+    throw new InternalError(`llama-tokenizer-js has ${pieces.length} pieces, expected Llama-2's 32000`);
+  }
+  const merges = [...llamaTokenizer.merges.entries()]
+    .sort((a, b) => a[1] - b[1])
+    .map(([key]) => {
+      const parts = key.split(' ');
+      if (parts.length !== 2)
+        throw new InternalError(`llama-tokenizer-js merge '${key}' is not 'left right'`);
+      return [parts[0], parts[1]] as const;
+    });
+  cached = { pieces, merges };
+  return cached;
+}

@@ -1,0 +1,54 @@
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeTinyCheckpoint } from '@internvl/checkpoint';
+import { convertCheckpoint } from '@internvl/converter';
+
+/** Where benchmark checkpoints and model directories are cached between runs (BENCH_MODELS_DIR). */
+export const BENCH_MODELS_DIR = process.env.BENCH_MODELS_DIR ?? join(tmpdir(), 'internvl-bench-models');
+
+/**
+ * A real-width checkpoint with few layers (the widths set the GEMM shapes, so per-layer speed is
+ * the real model's), converted at `precision`. Built once and reused.
+ */
+export async function benchModel(
+  llm: 'phi3' | 'internlm2',
+  layers: number,
+  precision: 'fp32' | 'fp16' | 'int4',
+  log: (line: string) => void,
+): Promise<string> {
+  const checkpoint = join(BENCH_MODELS_DIR, `${llm}-real-width-${layers}l`);
+  if (!existsSync(join(checkpoint, 'config.json'))) {
+    log(`writing a real-width ${llm} checkpoint with ${layers} layers to ${checkpoint} (once)`);
+    await makeTinyCheckpoint(checkpoint, {
+      llm,
+      seed: 0,
+      preset: 'real-width',
+      layers,
+      onProgress: (m: string) => log(`make-tiny: ${m}`),
+    });
+  }
+  const model = `${checkpoint}-${precision}`;
+  if (!existsSync(join(model, 'manifest.json'))) {
+    log(`converting to ${precision} → ${model} (once)`);
+    let lastStage = '';
+    await convertCheckpoint({
+      from: checkpoint,
+      to: model,
+      precision,
+      onProgress: (p) => {
+        if (p.stage !== lastStage || p.done === p.total) log(`convert: ${p.message}`);
+        lastStage = p.stage;
+      },
+    });
+  }
+  return model;
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+export const round = (x: number, digits = 1): number => Number(x.toFixed(digits));

@@ -1,0 +1,55 @@
+import type { Command } from './registry';
+import { defineSchema, formatHelp, parseConfig } from '@internvl/service-kit';
+import { ProgressBar } from './progress-bar';
+
+const schema = defineSchema({
+  from: {
+    type: 'string',
+    default: '',
+    doc: 'HF checkpoint directory (config.json, *.safetensors, tokenizer files). Required.',
+  },
+  to: { type: 'string', default: '', doc: 'Model directory to write. Required.' },
+  precision: {
+    type: 'string',
+    default: 'fp32',
+    choices: ['fp32', 'fp16', 'int4'],
+    doc: 'fp32 (CPU reference), fp16 (GPU), int4 (4-bit weight-only decoder, CPU and GPU).',
+  },
+  max_context: {
+    type: 'int',
+    default: 0,
+    min: 0,
+    doc: 'Longest prompt + answer the decoder serves; 0 = min(max_position_embeddings, 16384).',
+  },
+});
+
+export const convertCommand: Command = {
+  summary: 'Convert an HF InternVL checkpoint into a model directory.',
+  async run(argv) {
+    if (argv.includes('--help')) {
+      process.stdout.write(
+        `Usage: internvl convert --from HF_DIR --to MODEL_DIR [--precision fp32|fp16|int4]\n\nOptions:\n${formatHelp(schema, 'convert')}\n`,
+      );
+      return 0;
+    }
+    const { config } = parseConfig(schema, 'convert', { argv, env: {} });
+    if (!config.from || !config.to) {
+      process.stderr.write('internvl convert: --from and --to are required (see --help)\n');
+      return 2;
+    }
+    const { convertCheckpoint } = await import('@internvl/converter');
+    const bar = new ProgressBar();
+    const manifest = await convertCheckpoint({
+      from: config.from,
+      to: config.to,
+      precision: config.precision as 'fp32' | 'fp16' | 'int4',
+      maxContextTokens: config.max_context || undefined,
+      onProgress: (p) => bar.update(p.stage, p.done, p.total, p.message),
+    });
+    process.stdout.write(
+      `converted ${manifest.name} (${manifest.config.llm.architecture}, ${manifest.precision}) → ${config.to}\n` +
+        `  template ${manifest.template.name}, context ${manifest.maxContextTokens} tokens, ${manifest.config.numImageTokens} image tokens per tile\n`,
+    );
+    return 0;
+  },
+};
