@@ -2,7 +2,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { CheckpointFileError, SafetensorsFormatError, UnsupportedDtypeError } from './checkpoint-errors';
 import { elementCount } from './dtype';
-import { bf16ToF32, f16ToF32 } from './float-convert';
+import { bf16ToF32, f16ToF32 } from '@internvl/float-formats';
 import { MAX_HEADER_BYTES, parseSafetensorsHeader, type TensorEntry } from './safetensors-header';
 
 // Node's fs.read caps one call at 2 GiB - 1; large tensors are read in slices.

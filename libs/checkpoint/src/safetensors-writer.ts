@@ -1,7 +1,7 @@
 import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { InvalidArgumentError } from '@internvl/errors';
 import { dtypeBytes, dtypeRank, elementCount, type WritableDtype } from './dtype';
-import { f32ToBf16, f32ToF16 } from './float-convert';
+import { f32ToBf16, f32ToF16 } from '@internvl/float-formats';
 import { serializeSafetensorsHeader, type TensorEntry } from './safetensors-header';
 
 /** A tensor held in memory, to be stored as `dtype`. */

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import sharp from 'sharp';
-import { float32ToFloat16Bits } from './float16';
+import { f32ToF16Bits } from '@internvl/float-formats';
 import { normalizationTable } from './normalize';
 import { decodeNpy } from './npy';
 import { preprocessPixels, preprocessPortable } from './preprocess-pixels';
@@ -107,7 +107,7 @@ describe('pixel_values equal the reference tensor', () => {
     const golden = decodeNpy(readFileSync(fixture('golden', 'preprocess', 'image1_max1_tensor.npy')));
     const result = preprocessPixels(await rgb(fixture('images', 'image1.jpg')), { maxNum: 1, dtype: 'fp16' });
     assert.ok(result.data instanceof Uint16Array);
-    const expected = Uint16Array.from(golden.data, (v) => float32ToFloat16Bits(v));
+    const expected = Uint16Array.from(golden.data, (v) => f32ToF16Bits(v));
     assert.ok(Buffer.from(result.data.buffer).equals(Buffer.from(expected.buffer)));
   });
 });

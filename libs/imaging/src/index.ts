@@ -30,7 +30,6 @@ export {
   type NormalizeOptions,
   type NormalizeWith,
 } from './normalize';
-export { float16BitsToNumber, float32ToFloat16Bits } from './float16';
 export {
   preprocessPixels,
   type PixelDtype,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { InvalidArgumentError } from '@internvl/errors';
-import { float32ToFloat16Bits } from './float16';
+import { f32ToF16Bits } from '@internvl/float-formats';
 import {
   IMAGENET_MEAN,
   IMAGENET_STD,
@@ -18,7 +18,7 @@ test('the table is torchvision arithmetic in float32: (v / 255 - mean) / std', (
     for (const v of [0, 1, 127, 128, 254, 255]) {
       const expected = f(f(f(v / 255) - f(IMAGENET_MEAN[c])) / f(IMAGENET_STD[c]));
       assert.equal(f32[c * 256 + v], expected);
-      assert.equal(f16[c * 256 + v], float32ToFloat16Bits(expected));
+      assert.equal(f16[c * 256 + v], f32ToF16Bits(expected));
     }
   }
   // Spot values from torchvision 0.14 (ToTensor + Normalize on a uint8 ramp).
@@ -44,7 +44,7 @@ test('a crop is written as CHW planes at the offset', () => {
   normalizeTileFloat16(image, { left: 1, top: 0, width: 2, height: 2 }, half, 0);
   assert.deepEqual(
     [...half],
-    [...out.subarray(2)].map((v) => float32ToFloat16Bits(v)),
+    [...out.subarray(2)].map((v) => f32ToF16Bits(v)),
   );
 });
 

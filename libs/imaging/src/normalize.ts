@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '@internvl/errors';
-import { float32ToFloat16Bits } from './float16';
+import { f32ToF16Bits } from '@internvl/float-formats';
 import { checkCropBox } from './crop';
 import { RGB_CHANNELS, type RgbImage } from './rgb-image';
 import type { CropBox } from './tiling';
@@ -53,7 +53,7 @@ export function normalizationTable(opts: NormalizeOptions = {}): NormalizationTa
     for (let v = 0; v < 256; v++) {
       const x = Math.fround(Math.fround(Math.fround(v / 255) - m) / s);
       f32[c * 256 + v] = x;
-      f16[c * 256 + v] = float32ToFloat16Bits(x);
+      f16[c * 256 + v] = f32ToF16Bits(x);
     }
   }
   const table = { f32, f16 };

@@ -14,7 +14,8 @@ import {
   type OrtSession,
   type OrtTensor,
 } from '@internvl/ort';
-import { dequantizeMatMulNBits, quantizeMatMulNBits, toFloat16 } from '@internvl/onnx';
+import { f32ToF16 } from '@internvl/float-formats';
+import { dequantizeMatMulNBits, quantizeMatMulNBits } from '@internvl/onnx';
 import {
   argmax,
   decoderForward,
@@ -97,7 +98,7 @@ class DecoderRunner {
     const fp16 = this.precision === 'fp16';
     const feeds: Record<string, OrtTensor> = {
       [DECODER_IO.inputsEmbeds]: fp16
-        ? float16Tensor(toFloat16(embeds), [1, t, l.hiddenSize])
+        ? float16Tensor(f32ToF16(embeds), [1, t, l.hiddenSize])
         : float32Tensor(embeds, [1, t, l.hiddenSize]),
       [DECODER_IO.attentionMask]: int64Tensor(new Array<number>(total).fill(1), [1, total]),
     };

@@ -1,5 +1,4 @@
 export * from './elem-type';
-export * from './float16';
 export * from './tensor-data';
 export * from './attr';
 export * from './graph-builder';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { GraphBuilder } from './graph-builder';
 import { saveModel, serializeModel } from './save-model';
-import { toFloat16 } from './float16';
+import { f32ToF16 } from '@internvl/float-formats';
 
 const dir = mkdtempSync(join(tmpdir(), 'onnx-save-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -34,7 +34,7 @@ test('large initializers go to <model>.onnx.data at 4096-aligned offsets, small 
   assert.deepEqual(new Float32Array(data.buffer.slice(data.byteOffset, data.byteOffset + 4000)), big);
   assert.deepEqual(
     new Uint16Array(data.buffer.slice(data.byteOffset + 4096, data.byteOffset + 4096 + 2000)),
-    toFloat16(big),
+    f32ToF16(big),
   );
   const onnx = readFileSync(path, 'latin1');
   assert.ok(onnx.includes('model.onnx.data'));

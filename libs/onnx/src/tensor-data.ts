@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '@internvl/errors';
 import { ELEM_BYTES, type ElemType } from './elem-type';
-import { toFloat16 } from './float16';
+import { f32ToF16 } from '@internvl/float-formats';
 
 /** Typed arrays a tensor's values may come in. */
 export type TensorValues = Float32Array | Uint16Array | Uint8Array | Int32Array | BigInt64Array;
@@ -66,7 +66,7 @@ export function* storedByteChunks(t: TensorData): Generator<Uint8Array> {
     const buf = new Uint16Array(Math.min(CHUNK, src.length));
     for (let i = 0; i < src.length; i += CHUNK) {
       const part = src.subarray(i, Math.min(i + CHUNK, src.length));
-      const half = toFloat16(part, buf.subarray(0, part.length));
+      const half = f32ToF16(part, buf.subarray(0, part.length));
       yield new Uint8Array(half.buffer, half.byteOffset, half.byteLength);
     }
     return;

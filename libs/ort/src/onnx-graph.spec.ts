@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { attr, fromFloat16, GraphBuilder, saveModel, serializeModel, toFloat16 } from '@internvl/onnx';
+import { f16ToF32, f32ToF16 } from '@internvl/float-formats';
+import { attr, GraphBuilder, saveModel, serializeModel } from '@internvl/onnx';
 import { createSession } from './create-session';
 import { matmul, maxAbsDiff, randomValues } from './spec-helpers';
 import { float32Tensor, toFloat32 } from './tensors';
@@ -32,8 +33,8 @@ function build(options?: ConstructorParameters<typeof GraphBuilder>[1]): GraphBu
 function reference(x: Float32Array, M: number): { y: Float64Array; y16: Float64Array } {
   const y = matmul(x, w, M, K, N);
   for (let i = 0; i < y.length; i++) y[i] += bias[i % N];
-  const x16 = fromFloat16(toFloat16(x));
-  return { y, y16: matmul(x16, fromFloat16(toFloat16(w)), M, K, N) };
+  const x16 = f16ToF32(f32ToF16(x));
+  return { y, y16: matmul(x16, f16ToF32(f32ToF16(w)), M, K, N) };
 }
 
 async function check(model: string | Uint8Array): Promise<void> {

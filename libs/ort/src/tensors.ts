@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '@internvl/errors';
-import { fromFloat16 } from '@internvl/onnx';
+import { f16ToF32 } from '@internvl/float-formats';
 import { Tensor } from 'onnxruntime-node';
 import type { OrtTensor } from './ort-types';
 
@@ -47,7 +47,7 @@ export function toFloat32(tensor: OrtTensor): Float32Array {
   const data: unknown = tensor.data;
   if (tensor.type === 'float32' && data instanceof Float32Array) return data;
   if (tensor.type === 'float16') {
-    if (data instanceof Uint16Array) return fromFloat16(data);
+    if (data instanceof Uint16Array) return f16ToF32(data);
     // Runtimes with a native Float16Array hand those out instead of bit patterns.
     return Float32Array.from(data as ArrayLike<number>);
   }

@@ -5,7 +5,8 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { after, before, describe, test } from 'node:test';
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { ElementType, PreprocessServiceClient, type TilingOptions } from '@internvl/contracts';
-import { decodeNpy, float32ToFloat16Bits } from '@internvl/imaging';
+import { f32ToF16Bits } from '@internvl/float-formats';
+import { decodeNpy } from '@internvl/imaging';
 import { createClient, runService, type RunningService } from '@internvl/service-kit';
 import sharp from 'sharp';
 import { preprocessApp } from './preprocess-app';
@@ -132,7 +133,7 @@ describe('PreprocessService output is bit-exact with the reference', () => {
       ),
     );
     assert.equal(asF16.length, asF32.length);
-    for (let i = 0; i < asF32.length; i += 997) assert.equal(asF16[i], float32ToFloat16Bits(asF32[i]!));
+    for (let i = 0; i < asF32.length; i += 997) assert.equal(asF16[i], f32ToF16Bits(asF32[i]!));
     assert.notEqual(f32.result.contentHash, f16.result.contentHash);
     const again = await preprocessRemote(client, image2, {
       options: options({ maxTiles: 2 }),
