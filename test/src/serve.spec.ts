@@ -5,6 +5,7 @@ import { ChatServiceClient, LlmServiceClient, VisionServiceClient } from '@inter
 import { healthStatus, listServices } from './support/grpc-probes';
 import { CLI } from './support/paths';
 import { startServer, type RunningProcess } from './support/processes';
+import { buildTinyModel, TINY_MODEL_NAME } from './support/tiny-model';
 
 const TIERS = [
   { tier: 'gateway', service: 'internvl.v1.ChatService' },
@@ -15,10 +16,25 @@ const TIERS = [
 
 describe('internvl serve <tier>: every tier starts, reports health and lists its service', () => {
   const running = new Map<string, RunningProcess>();
+  let model: string;
   before(async () => {
+    model = await buildTinyModel();
+    // Tiers that load a model get the tiny one.
+    const extra: Record<string, string[]> = { vision: ['--model', model] };
     await Promise.all(
       TIERS.map(async ({ tier }) =>
-        running.set(tier, await startServer(CLI, ['serve', tier, '--port', '0', '--metrics-port', '0'])),
+        running.set(
+          tier,
+          await startServer(CLI, [
+            'serve',
+            tier,
+            '--port',
+            '0',
+            '--metrics-port',
+            '0',
+            ...(extra[tier] ?? []),
+          ]),
+        ),
       ),
     );
   });
@@ -40,18 +56,33 @@ describe('internvl serve <tier>: every tier starts, reports health and lists its
     });
   }
 
-  test('RPCs not built yet answer UNIMPLEMENTED with a message, never a fake result', async () => {
+  test('vision describes the model it loaded', async () => {
     const vision = new VisionServiceClient(
       `127.0.0.1:${running.get('vision')!.port}`,
       credentials.createInsecure(),
     );
-    const err = await new Promise<ServiceError | null>((resolve) =>
-      vision.getVisionInfo({}, (e) => resolve(e)),
+    const info = await new Promise((resolve, reject) =>
+      vision.getVisionInfo({}, (e, res) => (e ? reject(e) : resolve(res))),
     );
-    assert.equal(err?.code, status.UNIMPLEMENTED);
-    assert.match(err!.details, /VisionService\/GetVisionInfo is not implemented yet: .*issue #5/);
     vision.close();
+    assert.deepEqual(info, {
+      modelName: TINY_MODEL_NAME,
+      imageSize: 448,
+      tokensPerTile: 256,
+      embeddingDim: 64,
+      executionProvider: 'cpu',
+      maxBatchTiles: 8,
+    });
+  });
 
+  test('vision refuses to start without --model, saying what to pass', async () => {
+    await assert.rejects(
+      startServer(CLI, ['serve', 'vision', '--port', '0']),
+      /exited with 1 before listening:[\s\S]*no model: pass --model DIR/,
+    );
+  });
+
+  test('RPCs not built yet answer UNIMPLEMENTED with a message, never a fake result', async () => {
     const llm = new LlmServiceClient(`127.0.0.1:${running.get('llm')!.port}`, credentials.createInsecure());
     const stream = llm.generate();
     const streamErr = await new Promise<ServiceError>((resolve) => {

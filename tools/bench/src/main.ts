@@ -15,6 +15,10 @@ const BENCHES: Record<string, { summary: string; load: () => Bench }> = {
     summary: 'decoder.onnx prefill tok/s, decode ms/token, peak memory, fp32 vs int4 (real-width, 2 layers)',
     load: () => require('./benches/decoder').decoderBench as Bench,
   },
+  'vision-service': {
+    summary: 'tiles/s through the vision tier at concurrency 1, 4, 16 (1-tile requests), mean batch size',
+    load: () => require('./benches/vision-service').visionServiceBench as Bench,
+  },
   preprocess: {
     summary:
       'ms per image (1920x1200, 4000x3000 JPEG, max_num 12), images/s at 8 concurrent, vs the Python reference',
@@ -29,7 +33,7 @@ async function main(): Promise<number> {
   if (names.length === 0 || names.includes('--help')) {
     process.stdout.write(
       `Usage: npm run bench -- <name>...\n\n${Object.entries(BENCHES)
-        .map(([n, b]) => `  ${n.padEnd(12)} ${b.summary}`)
+        .map(([n, b]) => `  ${n.padEnd(15)} ${b.summary}`)
         .join('\n')}\n\nReports go to reports/bench-<name>.json.\n`,
     );
     return names.length === 0 ? 2 : 0;

@@ -19,6 +19,9 @@ interface CancellableCall {
   on(event: 'cancelled', listener: (reason: string) => void): unknown;
 }
 
+/** A cancel this close to the deadline is taken as the deadline passing (see onCancel). */
+const DEADLINE_SLACK_MS = 100;
+
 /** Builds the context for one call: an AbortController tied to cancel and deadline events. */
 export function createCallContext(
   call: CancellableCall,
@@ -42,10 +45,13 @@ export function createCallContext(
     if (ms <= 0) expire();
     else timer = setTimeout(expire, ms);
   }
-  // grpc-js reports its own deadline expiry as a plain 'cancelled' event, so tell the two apart by the clock.
+  // grpc-js reports its own deadline expiry as a plain 'cancelled' event, so tell the two apart by
+  // the clock. The server's deadline is the grpc-timeout counted from when the headers arrived, so
+  // it trails the client's by their transit time (tens of ms on a loaded host) and a client whose
+  // deadline passed cancels a little *before* it: hence the slack.
   const onCancel = () =>
     controller.abort(
-      deadline && Date.now() >= deadline.getTime() - 5
+      deadline && Date.now() >= deadline.getTime() - DEADLINE_SLACK_MS
         ? new DeadlineExceededError(`deadline exceeded while running ${method}`)
         : new CancelledError(`the client cancelled ${method}`),
     );

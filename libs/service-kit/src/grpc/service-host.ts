@@ -7,6 +7,7 @@ import {
 import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, protoPath as healthProtoPath, type ServingStatus } from 'grpc-health-check';
+import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import type { Logger } from '../logging/logger';
 import type { HandlerEnv } from './handlers';
@@ -55,6 +56,8 @@ export class ServiceHost {
     const ours = loadSync([...options.reflection.files], { includeDirs: [options.reflection.root] });
     const health = loadSync(healthProtoPath);
     new ReflectionService({ ...ours, ...health }).addToServer(this.server);
+    // Every in-flight call listens on this signal: many concurrent calls are normal, not a leak.
+    setMaxListeners(0, this.forceController.signal);
     this.env = {
       log: options.log,
       serverSignal: this.forceController.signal,

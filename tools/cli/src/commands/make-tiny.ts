@@ -51,7 +51,12 @@ export const makeTinyCommand: Command = {
       seed: config.seed,
       preset: config.preset as 'tiny' | 'real-width',
       layers: config.layers || undefined,
-      onProgress: (message: string) => process.stderr.write(`make-tiny: ${message}\n`),
+      onProgress: (message: string) => {
+        // One line per tensor is too much for a log: show every 25th and the last.
+        const tensor = /: (\d+)\/(\d+) /.exec(message);
+        if (!tensor || Number(tensor[1]) % 25 === 0 || tensor[1] === tensor[2])
+          process.stderr.write(`make-tiny: ${message}\n`);
+      },
     });
     process.stdout.write(
       `wrote a ${config.preset} ${config.llm} checkpoint (seed ${config.seed}) to ${dir}\n`,

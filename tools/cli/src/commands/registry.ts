@@ -22,6 +22,10 @@ export const COMMANDS: Record<string, { summary: string; load: () => Command }> 
     summary: 'Tile and normalize an image into a .npy pixel_values tensor.',
     load: () => require('./preprocess').preprocessCommand as Command,
   },
+  embed: {
+    summary: 'Image → preprocess → vision tiers → image embeddings [tiles*256, hidden] as a .npy file.',
+    load: () => require('./embed').embedCommand as Command,
+  },
 };
 
 export function mainHelp(): string {

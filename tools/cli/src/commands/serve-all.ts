@@ -3,6 +3,11 @@ import { join } from 'node:path';
 import { defineSchema, formatHelp, parseConfig } from '@internvl/service-kit';
 
 const stackSchema = defineSchema({
+  model: {
+    type: 'string',
+    default: '',
+    doc: 'Model directory (from `internvl convert`) for the vision and llm tiers. Required.',
+  },
   host: { type: 'string', default: '127.0.0.1', doc: 'Interface every tier binds.' },
   gateway_port: {
     type: 'int',
@@ -28,6 +33,8 @@ const stackSchema = defineSchema({
 });
 
 const TIER_ORDER = ['preprocess', 'vision', 'llm', 'gateway'] as const;
+/** Tiers that load the model directory. */
+const MODEL_TIERS: ReadonlySet<string> = new Set(['vision']);
 
 /** Path of a tier's process entry point inside this checkout. */
 function entryPoint(tier: string): string {
@@ -45,6 +52,12 @@ export async function serveAll(argv: string[]): Promise<number> {
     return 0;
   }
   const { config } = parseConfig(stackSchema, 'stack', { argv, env: process.env });
+  if (!config.model) {
+    process.stderr.write(
+      'internvl serve all: --model DIR is required (a directory made by `internvl convert`; `npm start` creates a tiny default one)\n',
+    );
+    return 2;
+  }
   const metricsPorts = { gateway: 9450, preprocess: 9451, vision: 9452, llm: 9453 };
   const ports = {
     gateway: config.gateway_port,
@@ -62,6 +75,7 @@ export async function serveAll(argv: string[]): Promise<number> {
       String(ports[tier]),
       '--metrics-port',
       String(config.metrics ? metricsPorts[tier] : -1),
+      ...(MODEL_TIERS.has(tier) ? ['--model', config.model] : []),
     ];
     children.set(tier, spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] }));
   }

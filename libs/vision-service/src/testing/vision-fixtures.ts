@@ -1,0 +1,155 @@
+import { strict as assert } from 'node:assert';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Metadata, type status, type ServiceError } from '@grpc/grpc-js';
+import {
+  ElementType,
+  VisionServiceClient,
+  type EmbedHeader,
+  type EmbedRequest,
+  type EmbedResponse,
+} from '@internvl/contracts';
+import { makeTinyCheckpoint } from '@internvl/checkpoint';
+import { convertCheckpoint } from '@internvl/converter';
+import { f32ToF16 } from '@internvl/float-formats';
+import { createSession, float32Tensor, type OrtSession } from '@internvl/ort';
+import { createClient, duplexCall, runService, type RunningService } from '@internvl/service-kit';
+import { createVisionApp, type VisionRuntime } from '../vision-app';
+import type { EmbedPixels } from '../vision-client';
+
+// Test support shared by the vision specs: a tiny model built like any download, deterministic
+// pixels, a service on port 0 with its runtime, and an independent ORT session to compare with.
+
+export const S = 448;
+/** Values in one tile of pixel_values. */
+export const TILE = 3 * S * S;
+
+/** A tiny random checkpoint converted at fp32 into a fresh temp folder (~1 s). */
+export async function buildTinyModel(): Promise<{ work: string; checkpoint: string; model: string }> {
+  const work = mkdtempSync(join(tmpdir(), 'internvl-vision-spec-'));
+  const checkpoint = join(work, 'ckpt');
+  const model = join(work, 'model-fp32');
+  makeTinyCheckpoint(checkpoint, { llm: 'phi3', seed: 5 });
+  await convertCheckpoint({ from: checkpoint, to: model, precision: 'fp32' });
+  return { work, checkpoint, model };
+}
+
+/** Deterministic pixel_values in [-2, 2), distinct per seed. */
+export function pixels(seed: number, tiles: number): Float32Array {
+  let s = (seed * 2654435761) >>> 0;
+  return Float32Array.from({ length: tiles * TILE }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return (s / 2 ** 32 - 0.5) * 4;
+  });
+}
+
+/** pixel_values as sent on the wire, in fp32 or rounded to fp16. */
+export function wire(values: Float32Array, dtype: 'fp32' | 'fp16' = 'fp32'): EmbedPixels {
+  const data = dtype === 'fp32' ? values : f32ToF16(values);
+  return {
+    bytes: Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+    shape: [values.length / TILE, 3, S, S],
+    dtype: dtype === 'fp32' ? ElementType.ELEMENT_TYPE_FLOAT32 : ElementType.ELEMENT_TYPE_FLOAT16,
+  };
+}
+
+/** A copy of float32 wire bytes as values. */
+export function f32(bytes: Buffer): Float32Array {
+  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+}
+
+/** Waits for a condition the test cannot await directly (server-side queue state), polling. */
+export async function waitFor(what: string, condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+export interface Served {
+  service: RunningService;
+  client: VisionServiceClient;
+  runtime: VisionRuntime;
+  stop(): Promise<void>;
+}
+
+/** The real vision service on port 0 with `model`, its client and its runtime. */
+export async function serve(model: string, args: string[]): Promise<Served> {
+  let runtime: VisionRuntime | undefined;
+  const app = createVisionApp({ onReady: (r) => (runtime = r) });
+  const service = await runService(app, {
+    argv: ['--port', '0', '--model', model, '--log-level', 'silent', ...args],
+    env: {},
+  });
+  const client = createClient(VisionServiceClient, {
+    addresses: [`127.0.0.1:${service.port}`],
+    maxReceiveMessageBytes: 64 << 20,
+    maxSendMessageBytes: 64 << 20,
+  });
+  return {
+    service,
+    client,
+    runtime: runtime!,
+    stop: async () => {
+      client.close();
+      await service.stop('test done');
+    },
+  };
+}
+
+export async function expectError(call: Promise<unknown>, code: status, pattern: RegExp): Promise<void> {
+  const err = await call.then(
+    () => assert.fail('expected an error'),
+    (e: ServiceError) => e,
+  );
+  assert.equal(err.code, code, `${err.code} ${err.details}`);
+  assert.match(err.details, pattern);
+}
+
+/** Sends exactly these messages (to build malformed streams) and collects the answer. */
+export async function rawEmbed(
+  client: VisionServiceClient,
+  messages: EmbedRequest[],
+): Promise<EmbedResponse[]> {
+  const out: EmbedResponse[] = [];
+  for await (const response of duplexCall(client.embed(new Metadata()), messages)) out.push(response);
+  return out;
+}
+
+export const header = (h: Partial<EmbedHeader>): EmbedRequest => ({
+  kind: {
+    $case: 'header',
+    value: { cacheKey: '', pixelValues: undefined, outputDtype: ElementType.ELEMENT_TYPE_FLOAT32, ...h },
+  },
+});
+
+export const chunk = (bytes: number): EmbedRequest => ({
+  kind: { $case: 'pixelChunk', value: Buffer.alloc(bytes) },
+});
+
+/** An ORT session of the same vision.onnx, opened here, independent of the service's. */
+export class ReferenceRun {
+  private constructor(private readonly session: OrtSession) {}
+
+  static async open(model: string): Promise<ReferenceRun> {
+    const { session } = await createSession(join(model, 'vision.onnx'), {
+      provider: 'cpu',
+      intraOpNumThreads: 1,
+    });
+    return new ReferenceRun(session);
+  }
+
+  /** image_embeds of fp32 pixels, as float32. */
+  async embeds(values: Float32Array): Promise<Float32Array> {
+    const out = await this.session.run({
+      pixel_values: float32Tensor(values, [values.length / TILE, 3, S, S]),
+    });
+    return out.image_embeds!.data as Float32Array;
+  }
+
+  close(): Promise<void> {
+    return this.session.release();
+  }
+}

@@ -1,0 +1,120 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { Command } from './registry';
+import { defineSchema, formatHelp, parseConfig } from '@internvl/service-kit';
+
+const schema = defineSchema({
+  out: {
+    type: 'string',
+    default: '',
+    doc: 'Where to write the image embeddings [tiles*256, hidden] as a float32 NumPy .npy file (required).',
+  },
+  max_num: { type: 'int', default: 12, min: 1, max: 40, doc: 'Maximum tiles (the thumbnail is extra).' },
+  min_num: { type: 'int', default: 1, min: 1, max: 40, doc: 'Minimum tiles.' },
+  thumbnail: {
+    type: 'bool',
+    default: true,
+    doc: 'Append the whole-image thumbnail when there is more than one tile (--no-thumbnail turns it off).',
+  },
+  pixel_dtype: {
+    type: 'string',
+    default: 'fp16',
+    choices: ['fp16', 'fp32'],
+    doc: 'Element type of pixel_values between the tiers (fp16 halves the bytes).',
+  },
+  preprocess_addr: {
+    type: 'string',
+    default: '127.0.0.1:50051',
+    doc: 'Address of a running preprocess tier.',
+  },
+  vision_addr: { type: 'string', default: '127.0.0.1:50052', doc: 'Address of a running vision tier.' },
+  timeout_ms: { type: 'int', default: 300_000, min: 1, doc: 'Deadline of the whole command.' },
+});
+
+const USAGE = 'Usage: internvl embed IMAGE --out FILE.npy [--max-num N] [options]';
+const GRPC_UNAVAILABLE = 14;
+
+/** Rethrows a gRPC error as a message a person can act on. */
+function explain(err: unknown, tier: string, addr: string): Error {
+  const e = err as { code?: number; details?: string };
+  if (e.code === GRPC_UNAVAILABLE)
+    return new Error(
+      `cannot reach the ${tier} tier at ${addr} (${e.details}); start it with 'internvl serve ${tier}' or pass --${tier}-addr`,
+      { cause: err },
+    );
+  return new Error(`${tier}: ${e.details ?? String(err)}`, { cause: err });
+}
+
+export const embedCommand: Command = {
+  summary: 'Image → preprocess tier → vision tier → image embeddings as a .npy file.',
+  async run(argv) {
+    if (argv.includes('--help')) {
+      process.stdout.write(
+        `${USAGE}\n\nSends the image through the preprocess and vision tiers and writes the image embeddings\n` +
+          `(float32, [tiles*256, hidden]). The vision tier is asked by content hash first, so pixels\n` +
+          `travel only when it has not cached this image.\n\nOptions:\n${formatHelp(schema, 'cli')}\n`,
+      );
+      return 0;
+    }
+    const { config, positionals } = parseConfig(schema, 'cli', { argv, env: {} });
+    if (positionals.length !== 1 || !config.out) {
+      process.stderr.write(`${USAGE}\n(run with --help for the options)\n`);
+      return 2;
+    }
+    const image = readFileSync(positionals[0]!);
+    const { ElementType, PreprocessServiceClient, VisionServiceClient } = await import('@internvl/contracts');
+    const { createClient } = await import('@internvl/service-kit');
+    const { preprocessRemote } = await import('@internvl/preprocess-service');
+    const { embedRemoteCached } = await import('@internvl/vision-service');
+    const { encodeNpy } = await import('@internvl/imaging');
+    const deadline = new Date(Date.now() + config.timeout_ms);
+    const limits = { maxReceiveMessageBytes: 8 << 20, maxSendMessageBytes: 8 << 20 };
+    const preprocess = createClient(PreprocessServiceClient, {
+      addresses: [config.preprocess_addr],
+      ...limits,
+    });
+    const vision = createClient(VisionServiceClient, { addresses: [config.vision_addr], ...limits });
+    try {
+      const pixelDtype =
+        config.pixel_dtype === 'fp32' ? ElementType.ELEMENT_TYPE_FLOAT32 : ElementType.ELEMENT_TYPE_FLOAT16;
+      const pre = await preprocessRemote(
+        preprocess,
+        image,
+        {
+          options: {
+            minTiles: config.min_num,
+            maxTiles: config.max_num,
+            useThumbnail: config.thumbnail,
+            imageSize: 0,
+            autoOrient: false,
+            dtype: pixelDtype,
+          },
+          returnTiles: false,
+        },
+        { deadline },
+      ).catch((err: unknown) => {
+        throw explain(err, 'preprocess', config.preprocess_addr);
+      });
+      const spec = pre.result.pixelValues!;
+      const embedded = await embedRemoteCached(
+        vision,
+        pre.result.contentHash,
+        { bytes: pre.pixelValues, shape: spec.shape.map(Number), dtype: spec.dtype },
+        ElementType.ELEMENT_TYPE_FLOAT32,
+        { deadline },
+      ).catch((err: unknown) => {
+        throw explain(err, 'vision', config.vision_addr);
+      });
+      const shape = (embedded.result.embeddings?.shape ?? []).map(Number);
+      writeFileSync(config.out, encodeNpy(embedded.embeddings, shape, 'fp32'));
+      process.stdout.write(
+        `${positionals[0]}: ${embedded.result.numTiles} tiles${pre.result.hasThumbnail ? ' (incl. thumbnail)' : ''} → ` +
+          `embeddings [${shape.join(', ')}] float32 → ${config.out}${embedded.result.cacheHit ? ' (vision cache hit)' : ''}\n` +
+          `  content hash ${pre.result.contentHash}\n`,
+      );
+      return 0;
+    } finally {
+      preprocess.close();
+      vision.close();
+    }
+  },
+};
