@@ -1,0 +1,78 @@
+import { InvalidArgumentError } from '@internvl/errors';
+import type { ChatTemplate } from '@internvl/model-config';
+import { IMAGE_TOKENS } from '@internvl/model-config';
+import type { Conversation, ConversationTurn } from './conversation';
+import { DEFAULT_NUM_IMAGE_TOKENS, IMAGE_PLACEHOLDER, countPlaceholders, imageBlock } from './image-block';
+
+/**
+ * Renders a conversation the way InternVL-1.5's chat()/get_prompt does (MPT style):
+ * `systemTemplate(system) + sep`, then `role + text + sep` per turn, then the bare assistant role.
+ * `<image>` placeholders are expanded into `<img>…</img>` blocks according to `conv.imageLayout`;
+ * when no turn has one and there are images, the placeholder prefix is prepended to the first user turn.
+ * @throws InvalidArgumentError when there are no turns, the last turn is not a user turn, the
+ *   placeholder count does not match the images, or a turn carries raw image tokens.
+ */
+export function renderConversation(
+  template: ChatTemplate,
+  conv: Conversation,
+  numImageTokens: number = DEFAULT_NUM_IMAGE_TOKENS,
+): string {
+  const turns = withImagePrefix(conv);
+  const blocks = imageBlocks(conv, numImageTokens);
+  const found = turns.reduce((n, t) => n + countPlaceholders(t.text), 0);
+  if (found !== blocks.length) {
+    throw new InvalidArgumentError(
+      `found ${found} ${IMAGE_PLACEHOLDER} placeholder(s) but ${conv.images.length} image(s)` +
+        (conv.imageLayout === 'concatenated' && conv.images.length > 0
+          ? `; the concatenated layout needs exactly 1 placeholder for all images`
+          : ''),
+    );
+  }
+  // A replacer function, so `$&`-style patterns in a user's system message stay literal.
+  const system = template.systemTemplate.replace(
+    '{system_message}',
+    () => conv.systemMessage ?? template.systemMessage,
+  );
+  let prompt = system + template.sep;
+  let next = 0;
+  for (const turn of turns) {
+    // Expanded per turn so the blocks fill placeholders in reading order across the history.
+    const text = turn.text.split(IMAGE_PLACEHOLDER).reduce((acc, part) => acc + blocks[next++]! + part);
+    prompt += template.roles[turn.role] + text + template.sep;
+  }
+  return prompt + template.roles.assistant;
+}
+
+function withImagePrefix(conv: Conversation): ConversationTurn[] {
+  const { turns, images } = conv;
+  if (turns.length === 0) throw new InvalidArgumentError('a conversation needs at least one turn');
+  if (turns[turns.length - 1]!.role !== 'user') {
+    throw new InvalidArgumentError('the last turn must be a user turn (the model answers it)');
+  }
+  for (const [i, turn] of turns.entries()) {
+    // Raw image tokens in text would shift the embedding assignment away from the real tiles.
+    for (const token of Object.values(IMAGE_TOKENS)) {
+      if (turn.text.includes(token)) {
+        throw new InvalidArgumentError(
+          `turn ${i} contains the reserved image token ${token}; use ${IMAGE_PLACEHOLDER}`,
+        );
+      }
+    }
+  }
+  if (images.length === 0 || turns.some((t) => t.text.includes(IMAGE_PLACEHOLDER))) return turns;
+  const first = turns.findIndex((t) => t.role === 'user');
+  const prefix =
+    conv.imageLayout === 'numbered' && images.length > 1
+      ? images.map((_, i) => `Image-${i + 1}: ${IMAGE_PLACEHOLDER}\n`).join('')
+      : `${IMAGE_PLACEHOLDER}\n`;
+  return turns.map((t, i) => (i === first ? { ...t, text: prefix + t.text } : t));
+}
+
+function imageBlocks(conv: Conversation, numImageTokens: number): string[] {
+  if (conv.images.length === 0) return [];
+  if (conv.imageLayout === 'numbered')
+    return conv.images.map((img) => imageBlock(img.numTiles, numImageTokens));
+  for (const img of conv.images) imageBlock(img.numTiles, 1); // validates each image's tile count
+  const totalTiles = conv.images.reduce((n, img) => n + img.numTiles, 0);
+  return [imageBlock(totalTiles, numImageTokens)];
+}
