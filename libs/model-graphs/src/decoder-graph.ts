@@ -1,6 +1,6 @@
 import { attr, GraphBuilder, type GraphBuilderOptions } from '@internvl/onnx';
 import type { InternVLConfig } from '@internvl/model-config';
-import { decoderWeights } from './decoder-weights';
+import { concatRows, decoderWeights } from './decoder-weights';
 import { floatInit, floatType, linear } from './linear';
 import { rmsNorm, skipRmsNorm } from './norms';
 import { ropeCaches } from './rope-cache';
@@ -65,23 +65,17 @@ export function buildDecoderGraph(
   let sin: string;
   if (caches.long) {
     // LongRoPE: choose the long-factor cache once the sequence passes original_max_position_embeddings.
-    const stack = (a: Float32Array, b: Float32Array) => {
-      const out = new Float32Array(a.length + b.length);
-      out.set(a);
-      out.set(b, a.length);
-      return out;
-    };
     const cosBoth = floatInit(
       g,
       'rope.cos_short_long',
-      stack(caches.short.cos, caches.long.cos),
+      concatRows(caches.short.cos, caches.long.cos),
       [2, maxPositions, half],
       precision,
     );
     const sinBoth = floatInit(
       g,
       'rope.sin_short_long',
-      stack(caches.short.sin, caches.long.sin),
+      concatRows(caches.short.sin, caches.long.sin),
       [2, maxPositions, half],
       precision,
     );

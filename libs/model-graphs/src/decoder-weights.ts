@@ -23,7 +23,8 @@ export interface DecoderWeights {
   lmHead(): Float32Array;
 }
 
-function concatRows(a: Float32Array, b: Float32Array): Float32Array {
+/** a then b in one array (row blocks of a weight, or stacked tables). */
+export function concatRows(a: Float32Array, b: Float32Array): Float32Array {
   const out = new Float32Array(a.length + b.length);
   out.set(a);
   out.set(b, a.length);

@@ -5,6 +5,7 @@ import type {
   handleUnaryCall,
   ServerDuplexStream,
   ServerWritableStream,
+  StatusObject,
 } from '@grpc/grpc-js';
 import { throwIfAborted } from '@internvl/errors';
 import type { Logger } from '../logging/logger';
@@ -79,27 +80,56 @@ function failStream(
   if (!call.cancelled) call.emit('error', status);
 }
 
+/**
+ * The skeleton every adapter shares: a call context (signal, deadline, logger), the body run
+ * once, failures answered by `fail`, and the context disposed whatever happens.
+ */
+function handleCall<C extends Parameters<typeof createCallContext>[0]>(
+  env: HandlerEnv,
+  method: string,
+  call: C,
+  body: (ctx: CallContext) => Promise<void>,
+  fail: (ctx: CallContext, err: unknown) => void,
+): void {
+  const { context, dispose } = createCallContext(call, method, env.log, env.serverSignal);
+  void (async () => {
+    try {
+      await body(context);
+    } catch (err) {
+      fail(context, err);
+    } finally {
+      dispose();
+    }
+  })();
+}
+
+function failUnary(
+  callback: (status: Partial<StatusObject>) => void,
+): (ctx: CallContext, err: unknown) => void {
+  return (ctx, err) => {
+    const { status, unexpected } = toGrpcStatus(err);
+    logFailure(ctx, err, unexpected);
+    callback(status);
+  };
+}
+
 /** Adapts an `async (request, ctx) => response` function to a grpc-js unary handler. */
 export function unary<Req, Res>(
   env: HandlerEnv,
   method: string,
   fn: UnaryHandler<Req, Res>,
 ): handleUnaryCall<Req, Res> {
-  return (call, callback) => {
-    const { context, dispose } = createCallContext(call, method, env.log, env.serverSignal);
-    void (async () => {
-      try {
+  return (call, callback) =>
+    handleCall(
+      env,
+      method,
+      call,
+      async (ctx) => {
         assertWithinLimit(call.request, env.messageLimitHint);
-        callback(null, await fn(call.request, context));
-      } catch (err) {
-        const { status, unexpected } = toGrpcStatus(err);
-        logFailure(context, err, unexpected);
-        callback(status);
-      } finally {
-        dispose();
-      }
-    })();
-  };
+        callback(null, await fn(call.request, ctx));
+      },
+      failUnary(callback),
+    );
 }
 
 /** Adapts an `async function*` to a grpc-js server-streaming handler with back-pressure. */
@@ -108,20 +138,18 @@ export function serverStreaming<Req, Res>(
   method: string,
   fn: ServerStreamHandler<Req, Res>,
 ): handleServerStreamingCall<Req, Res> {
-  return (call) => {
-    const { context, dispose } = createCallContext(call, method, env.log, env.serverSignal);
-    void (async () => {
-      try {
+  return (call) =>
+    handleCall(
+      env,
+      method,
+      call,
+      async (ctx) => {
         assertWithinLimit(call.request, env.messageLimitHint);
-        await writeAll(call, fn(call.request, context), context);
+        await writeAll(call, fn(call.request, ctx), ctx);
         call.end();
-      } catch (err) {
-        failStream(call, context, err);
-      } finally {
-        dispose();
-      }
-    })();
-  };
+      },
+      (ctx, err) => failStream(call, ctx, err),
+    );
 }
 
 /** Adapts `async (requests, ctx) => response` to a grpc-js client-streaming handler. */
@@ -130,20 +158,14 @@ export function clientStreaming<Req, Res>(
   method: string,
   fn: ClientStreamHandler<Req, Res>,
 ): handleClientStreamingCall<Req, Res> {
-  return (call, callback) => {
-    const { context, dispose } = createCallContext(call, method, env.log, env.serverSignal);
-    void (async () => {
-      try {
-        callback(null, await fn(readMessages<Req>(call, context, env), context));
-      } catch (err) {
-        const { status, unexpected } = toGrpcStatus(err);
-        logFailure(context, err, unexpected);
-        callback(status);
-      } finally {
-        dispose();
-      }
-    })();
-  };
+  return (call, callback) =>
+    handleCall(
+      env,
+      method,
+      call,
+      async (ctx) => callback(null, await fn(readMessages<Req>(call, ctx, env), ctx)),
+      failUnary(callback),
+    );
 }
 
 /** Adapts `async function* (requests, ctx)` to a grpc-js bidirectional-streaming handler. */
@@ -152,17 +174,15 @@ export function bidiStreaming<Req, Res>(
   method: string,
   fn: BidiStreamHandler<Req, Res>,
 ): handleBidiStreamingCall<Req, Res> {
-  return (call) => {
-    const { context, dispose } = createCallContext(call, method, env.log, env.serverSignal);
-    void (async () => {
-      try {
-        await writeAll(call, fn(readMessages<Req>(call, context, env), context), context);
+  return (call) =>
+    handleCall(
+      env,
+      method,
+      call,
+      async (ctx) => {
+        await writeAll(call, fn(readMessages<Req>(call, ctx, env), ctx), ctx);
         call.end();
-      } catch (err) {
-        failStream(call, context, err);
-      } finally {
-        dispose();
-      }
-    })();
-  };
+      },
+      (ctx, err) => failStream(call, ctx, err),
+    );
 }

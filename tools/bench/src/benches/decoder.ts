@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { benchModel, round } from './bench-models';
+import { benchModel } from './bench-models';
+import { round } from './stats';
 
 /** What one precision's child process reports (see decoder-run.ts). */
 interface DecoderRun {

@@ -12,18 +12,11 @@ import {
 } from '@internvl/preprocess-service';
 import { createClient, runService } from '@internvl/service-kit';
 import sharp from 'sharp';
+import { median, round } from './stats';
 
 const REPO_ROOT = resolve(__dirname, '..', '..', '..', '..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const PYTHON = '/usr/bin/python3';
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-const round = (x: number, digits = 1) => Number(x.toFixed(digits));
 
 /** A deterministic test JPEG of the given size, made from the model card's demo image. */
 async function makeJpeg(dir: string, width: number, height: number): Promise<string> {

@@ -2,7 +2,8 @@ import { availableParallelism } from 'node:os';
 import { ElementType, VisionServiceClient } from '@internvl/contracts';
 import { createClient, runService } from '@internvl/service-kit';
 import { createVisionApp, embedRemote, type EmbedPixels, type VisionRuntime } from '@internvl/vision-service';
-import { benchModel, median, round } from './bench-models';
+import { benchModel } from './bench-models';
+import { median, round } from './stats';
 
 const envInt = (name: string, fallback: number): number => Number(process.env[name] ?? fallback);
 

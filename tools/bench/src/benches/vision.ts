@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelManifest } from '@internvl/model-config';
 import { createSession, float32Tensor, measureGemmPeak } from '@internvl/ort';
-import { benchModel, median, round } from './bench-models';
+import { benchModel } from './bench-models';
+import { median, round } from './stats';
 
 /** FLOPs of one tile through vision.onnx: encoder layers, attention, patch conv and mlp1. */
 export function visionFlopsPerTile(m: ModelManifest, layers: number): number {
