@@ -1,1 +1,2 @@
 export * from './float-convert';
+export * from './float-arrays';

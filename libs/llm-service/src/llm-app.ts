@@ -1,25 +1,105 @@
-import { LlmServiceService, PROTO_FILES, PROTO_ROOT } from '@internvl/contracts';
-import { defineSchema, unimplementedService, type ServiceApp } from '@internvl/service-kit';
+import {
+  LlmServiceService,
+  PROTO_FILES,
+  PROTO_ROOT,
+  type GenerateRequest,
+  type GenerateResponse,
+} from '@internvl/contracts';
+import { bidiStreaming, envName, flagName, unary, type ServiceApp } from '@internvl/service-kit';
+import { llmSchema } from './llm-config';
+import { handleGenerate, handleGetLlmInfo, handleRenderPrompt, type LlmHandlerDeps } from './llm-handler';
+import { LlmMetrics } from './llm-metrics';
+import { LlmModel } from './llm-model';
+import { BatchScheduler } from './scheduler/batch-scheduler';
+import type { StepModel } from './engine/step-model';
 
-const schema = defineSchema({});
+/** The live parts of a started llm tier (tests and benchmarks read them). */
+export interface LlmRuntime {
+  model: LlmModel;
+  scheduler: BatchScheduler;
+}
 
-/** The llm tier: renders prompts and streams generated tokens with a KV cache. */
-export const llmApp: ServiceApp<typeof schema> = {
-  name: 'llm',
-  description: 'internvl serve llm — renders prompts and streams generated tokens with a KV cache.',
-  defaultPort: 50053,
-  defaultMetricsPort: 9453,
-  schema,
-  reflection: { root: PROTO_ROOT, files: PROTO_FILES },
-  async setup(host) {
-    host.addService(
-      'internvl.v1.LlmService',
-      LlmServiceService,
-      unimplementedService(
-        host.env,
-        LlmServiceService,
-        'the llm tier needs the model toolchain (issue #4) and is built in issue #6',
-      ),
-    );
-  },
-};
+export interface LlmAppHooks {
+  /** Called once the model is loaded and warmed up, before the tier reports SERVING. */
+  onReady?(runtime: LlmRuntime): void;
+  /** Wraps the decoder the scheduler drives (tests script the logits through it). */
+  wrapModel?(model: StepModel): StepModel;
+}
+
+const option = (key: string) => `${flagName(key)} (${envName('llm', key)})`;
+
+/** An llm tier app; `hooks.onReady` hands out its runtime (tests, benchmarks). */
+export function createLlmApp(hooks: LlmAppHooks = {}): ServiceApp<typeof llmSchema> {
+  return {
+    name: 'llm',
+    description:
+      'internvl serve llm — renders InternVL prompts, places image embeddings and streams generated tokens (KV cache, continuous batching).',
+    defaultPort: 50053,
+    defaultMetricsPort: 9453,
+    schema: llmSchema,
+    reflection: { root: PROTO_ROOT, files: PROTO_FILES },
+    async setup(host, config, log) {
+      const started = performance.now();
+      const model = await LlmModel.load(config.model, {
+        provider: config.provider as 'cpu' | 'cuda',
+        deviceId: config.device_id,
+        requireGpu: config.require_gpu,
+        intraOpThreads: config.intra_op_threads,
+        warn: (message) => log.warn(message),
+      });
+      // A one-token prefill so the first request does not pay for ORT's lazy initialization.
+      const bos = model.manifest.tokens.bos;
+      await model.engine.prefill(0, Int32Array.of(bos));
+      model.engine.free([0]);
+      log.info(
+        {
+          model: model.name,
+          precision: model.manifest.precision,
+          template: model.template.name,
+          provider: model.engine.provider,
+          maxContextTokens: model.maxContextTokens,
+          loadMs: Math.round(performance.now() - started),
+        },
+        `llm model loaded on ${model.engine.provider}`,
+      );
+      const scheduler: BatchScheduler = new BatchScheduler({
+        model: hooks.wrapModel ? hooks.wrapModel(model.engine) : model.engine,
+        maxActive: config.max_active_sequences,
+        maxQueue: config.max_queue,
+        queueLimitHint: option('max_queue'),
+        observer: new LlmMetrics({
+          activeSequences: () => scheduler.activeCount,
+          queuedSequences: () => scheduler.queuedCount,
+          kvCacheBytes: () => model.engine.cachedBytes,
+        }),
+      });
+      const deps: LlmHandlerDeps = {
+        model,
+        scheduler,
+        limits: {
+          defaultMaxNewTokens: config.default_max_new_tokens,
+          maxNewTokensLimit: config.max_new_tokens_limit,
+          maxStopStrings: config.max_stop_strings,
+        },
+        maxActiveSequences: config.max_active_sequences,
+      };
+      host.addService('internvl.v1.LlmService', LlmServiceService, {
+        generate: bidiStreaming<GenerateRequest, GenerateResponse>(host.env, 'generate', (requests, ctx) =>
+          handleGenerate(requests, ctx, deps),
+        ),
+        renderPrompt: unary(host.env, 'renderPrompt', (request) => handleRenderPrompt(request, deps)),
+        getLlmInfo: unary(host.env, 'getLlmInfo', (request) => handleGetLlmInfo(request, deps)),
+      });
+      hooks.onReady?.({ model, scheduler });
+      return {
+        close: async () => {
+          await scheduler.close();
+          await model.release();
+        },
+      };
+    },
+  };
+}
+
+/** The llm tier: conversation + image embeddings → streamed tokens. */
+export const llmApp = createLlmApp();

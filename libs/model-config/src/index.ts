@@ -1,3 +1,4 @@
 export * from './model-config';
 export * from './model-manifest';
 export * from './templates';
+export * from './read-model-directory';

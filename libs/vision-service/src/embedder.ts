@@ -1,6 +1,6 @@
 import { InvalidArgumentError, NotFoundError } from '@internvl/errors';
 import { EmbeddingCache } from './embedding-cache';
-import type { FloatArray } from './float-arrays';
+import type { FloatArray } from '@internvl/float-formats';
 import { TileBatcher, type TileSlice } from './tile-batcher';
 import type { VisionMetrics } from './vision-metrics';
 import type { VisionModel } from './vision-model';

@@ -1,5 +1,5 @@
 import type { OrtProvider } from '@internvl/ort';
-import type { FloatArray, FloatType } from './float-arrays';
+import type { FloatArray, FloatType } from '@internvl/float-formats';
 
 // Messages between the vision tier's event loop and its inference thread (vision-worker.ts).
 

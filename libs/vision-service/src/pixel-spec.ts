@@ -1,6 +1,6 @@
 import { ElementType, type TensorSpec } from '@internvl/contracts';
 import { InvalidArgumentError, ResourceExhaustedError } from '@internvl/errors';
-import { BYTES_PER_ELEMENT, type FloatType } from './float-arrays';
+import { BYTES_PER_ELEMENT, type FloatType } from '@internvl/float-formats';
 
 /** A request's pixel_values description, checked against the loaded model. */
 export interface PixelSpec {

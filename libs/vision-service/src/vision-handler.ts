@@ -8,7 +8,13 @@ import type {
 import { InvalidArgumentError } from '@internvl/errors';
 import { ChunkAssembler, chunkBytes, type CallContext } from '@internvl/service-kit';
 import type { Embedder } from './embedder';
-import { floatBytes, floatView, toFloatTypeInSteps, type FloatArray, type FloatType } from './float-arrays';
+import {
+  floatBytes,
+  floatView,
+  toFloatTypeInSteps,
+  type FloatArray,
+  type FloatType,
+} from '@internvl/float-formats';
 import { checkPixelSpec, floatTypeFromWire, floatTypeToWire, type PixelLimits } from './pixel-spec';
 import type { VisionModel } from './vision-model';
 

@@ -1,10 +1,9 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { domainErrorFromKind, FailedPreconditionError, InternalError } from '@internvl/errors';
-import { MANIFEST_FILE, parseManifest, type ModelManifest } from '@internvl/model-config';
+import { domainErrorFromKind, InternalError } from '@internvl/errors';
+import { readModelDirectory, type ModelManifest } from '@internvl/model-config';
 import type { OrtProvider } from '@internvl/ort';
-import type { FloatArray, FloatType } from './float-arrays';
+import type { FloatArray, FloatType } from '@internvl/float-formats';
 import type { FromInferenceThread, InferenceThreadConfig, ThreadError } from './inference-protocol';
 
 export interface VisionModelOptions {
@@ -16,29 +15,6 @@ export interface VisionModelOptions {
   intraOpThreads: number;
   /** Receives the CUDA→CPU fallback warning. */
   warn: (message: string) => void;
-}
-
-function readManifest(dir: string): ModelManifest {
-  if (!dir) {
-    throw new FailedPreconditionError(
-      'no model: pass --model DIR (or INTERNVL_VISION_MODEL), a directory made by `internvl convert`',
-    );
-  }
-  const abs = resolve(dir);
-  if (!existsSync(abs) || !statSync(abs).isDirectory())
-    throw new FailedPreconditionError(`model directory ${abs} does not exist (--model)`);
-  const file = join(abs, MANIFEST_FILE);
-  if (!existsSync(file)) {
-    throw new FailedPreconditionError(
-      `${abs} has no ${MANIFEST_FILE}: --model must be a directory made by \`internvl convert\``,
-    );
-  }
-  try {
-    return parseManifest(JSON.parse(readFileSync(file, 'utf8')), file);
-  } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new FailedPreconditionError(`cannot use ${file}: ${reason}`, { cause: err });
-  }
 }
 
 const revive = (e: ThreadError) => domainErrorFromKind(e.kind, e.message);
@@ -73,9 +49,9 @@ export class VisionModel {
 
   /** Reads the manifest and opens vision.onnx on the inference thread. */
   static async load(options: VisionModelOptions): Promise<VisionModel> {
-    const manifest = readManifest(options.dir);
-    const file = join(resolve(options.dir), manifest.files.vision);
-    if (!existsSync(file)) throw new FailedPreconditionError(`${file} is missing (manifest files.vision)`);
+    const directory = readModelDirectory(options.dir, '--model DIR (or INTERNVL_VISION_MODEL)');
+    const { manifest } = directory;
+    const file = directory.file('vision');
     const model = new VisionModel(
       manifest,
       {

@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { FailedPreconditionError } from '@internvl/errors';
 import { createSession, float16Tensor, float32Tensor, type OrtSession, type OrtTensor } from '@internvl/ort';
-import type { FloatArray } from './float-arrays';
+import type { FloatArray } from '@internvl/float-formats';
 import {
   threadError,
   type FromInferenceThread,

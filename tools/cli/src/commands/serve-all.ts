@@ -12,19 +12,26 @@ const stackSchema = defineSchema({
   gateway_port: {
     type: 'int',
     default: 50050,
-    min: 0,
+    min: 1,
     max: 65535,
     doc: 'gRPC port of the gateway (the public API).',
   },
   preprocess_port: {
     type: 'int',
     default: 50051,
-    min: 0,
+    min: 1,
     max: 65535,
     doc: 'gRPC port of the preprocess tier.',
   },
-  vision_port: { type: 'int', default: 50052, min: 0, max: 65535, doc: 'gRPC port of the vision tier.' },
-  llm_port: { type: 'int', default: 50053, min: 0, max: 65535, doc: 'gRPC port of the llm tier.' },
+  vision_port: { type: 'int', default: 50052, min: 1, max: 65535, doc: 'gRPC port of the vision tier.' },
+  llm_port: { type: 'int', default: 50053, min: 1, max: 65535, doc: 'gRPC port of the llm tier.' },
+  http_port: {
+    type: 'int',
+    default: 8080,
+    min: 1,
+    max: 65535,
+    doc: "Port of the gateway's OpenAI-compatible HTTP API.",
+  },
   metrics: {
     type: 'bool',
     default: true,
@@ -34,7 +41,7 @@ const stackSchema = defineSchema({
 
 const TIER_ORDER = ['preprocess', 'vision', 'llm', 'gateway'] as const;
 /** Tiers that load the model directory. */
-const MODEL_TIERS: ReadonlySet<string> = new Set(['vision']);
+const MODEL_TIERS: ReadonlySet<string> = new Set(['vision', 'llm']);
 
 /** Path of a tier's process entry point inside this checkout. */
 function entryPoint(tier: string): string {
@@ -76,6 +83,20 @@ export async function serveAll(argv: string[]): Promise<number> {
       '--metrics-port',
       String(config.metrics ? metricsPorts[tier] : -1),
       ...(MODEL_TIERS.has(tier) ? ['--model', config.model] : []),
+      ...(tier === 'gateway'
+        ? [
+            '--preprocess-addr',
+            `${config.host}:${ports.preprocess}`,
+            '--vision-addr',
+            `${config.host}:${ports.vision}`,
+            '--llm-addr',
+            `${config.host}:${ports.llm}`,
+            '--http-host',
+            config.host,
+            '--http-port',
+            String(config.http_port),
+          ]
+        : []),
     ];
     children.set(tier, spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] }));
   }

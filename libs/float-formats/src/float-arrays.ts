@@ -1,7 +1,7 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { f16ToF32, f32ToF16 } from '@internvl/float-formats';
+import { f16ToF32, f32ToF16 } from './float-convert';
 
-/** Element types the vision tier handles (the names ONNX Runtime and the manifest use). */
+/** Float element types the tiers exchange (the names ONNX Runtime and the manifest use). */
 export type FloatType = 'float32' | 'float16';
 
 /** Float values: float32 values, or binary16 bit patterns (Node 20 has no Float16Array). */

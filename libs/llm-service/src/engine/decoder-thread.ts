@@ -1,0 +1,264 @@
+// Inference thread of the llm tier. onnxruntime-node's session.run executes on the calling thread
+// (its promise only defers the call), so decoding on the event loop would stall every stream and
+// health check. This thread owns the embed and decoder sessions and every sequence's KV cache;
+// the event loop sends token ids and gets logits back.
+import { parentPort, workerData } from 'node:worker_threads';
+import { FailedPreconditionError, InvalidArgumentError } from '@internvl/errors';
+import {
+  createSession,
+  float16Tensor,
+  float32Tensor,
+  int64Tensor,
+  type OrtFeeds,
+  type OrtSession,
+  type OrtTensor,
+} from '@internvl/ort';
+import {
+  threadError,
+  type EngineReply,
+  type EngineRequest,
+  type EngineThreadConfig,
+} from './engine-protocol';
+import { packKvRows, type KvArray } from './kv-rows';
+
+const config = workerData as EngineThreadConfig;
+const port = parentPort!;
+const send = (message: EngineReply, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
+const { numLayers, numKvHeads: KV, headDim: HD, hiddenSize: D, vocabSize: V } = config;
+
+/** KV of some sequences in decoder layout: per layer key and value `[rows, KV, capacity, HD]`. */
+interface KvBlock {
+  seqs: number[];
+  keys: KvArray[];
+  values: KvArray[];
+  capacity: number;
+  /** Valid positions per row. */
+  lengths: number[];
+}
+
+/** Sequences prefilled but not yet decoding (one block each), and the block of those decoding. */
+const waiting = new Map<number, KvBlock>();
+let decoding: KvBlock | undefined;
+const freed = new Set<number>();
+
+function tensor(data: KvArray, dims: number[]): OrtTensor {
+  return data instanceof Uint16Array ? float16Tensor(data, dims) : float32Tensor(data, dims);
+}
+
+function kvData(t: OrtTensor | undefined, name: string): KvArray {
+  const data: unknown = t?.data;
+  if (data instanceof Float32Array || data instanceof Uint16Array) return data;
+  throw new FailedPreconditionError(`decoder.onnx output ${name} is not a ${config.dtype} tensor`);
+}
+
+async function open(file: string): Promise<OrtSession> {
+  const { session, provider } = await createSession(file, {
+    provider: config.provider,
+    deviceId: config.deviceId,
+    requireGpu: config.requireGpu,
+    intraOpNumThreads: config.intraOpThreads,
+    log: (message) => send({ type: 'warn', message }),
+  });
+  lastProvider = provider;
+  return session;
+}
+let lastProvider: EngineThreadConfig['provider'] = config.provider;
+
+async function embedIds(embed: OrtSession, ids: ArrayLike<number>, rows: number): Promise<KvArray> {
+  const out = await embed.run({ input_ids: int64Tensor(Array.from(ids), [rows, ids.length / rows]) });
+  return kvData(out.inputs_embeds, 'inputs_embeds');
+}
+
+/** One decoder run; returns logits and the present KV as a block of `seqs`. */
+async function forward(
+  decoder: OrtSession,
+  embeds: KvArray,
+  seqLen: number,
+  past: KvBlock,
+  newLengths: number[],
+): Promise<{ logits: Float32Array; block: KvBlock }> {
+  const rows = past.seqs.length;
+  const total = Math.max(...newLengths);
+  const mask = new BigInt64Array(rows * total);
+  newLengths.forEach((n, r) => mask.fill(1n, r * total, r * total + n));
+  const feeds: OrtFeeds = {
+    inputs_embeds: tensor(embeds, [rows, seqLen, D]),
+    attention_mask: int64Tensor(mask, [rows, total]),
+  };
+  for (let i = 0; i < numLayers; i++) {
+    feeds[`past_key_values.${i}.key`] = tensor(past.keys[i]!, [rows, KV, past.capacity, HD]);
+    feeds[`past_key_values.${i}.value`] = tensor(past.values[i]!, [rows, KV, past.capacity, HD]);
+  }
+  const out = await decoder.run(feeds);
+  const logits = out.logits;
+  if (!(logits?.data instanceof Float32Array)) {
+    throw new FailedPreconditionError('decoder.onnx output logits is not a float32 tensor');
+  }
+  const present = out['present.0.key'];
+  const block: KvBlock = {
+    seqs: past.seqs,
+    keys: [],
+    values: [],
+    capacity: present?.dims[2] ?? total,
+    lengths: newLengths,
+  };
+  for (let i = 0; i < numLayers; i++) {
+    block.keys.push(kvData(out[`present.${i}.key`], `present.${i}.key`));
+    block.values.push(kvData(out[`present.${i}.value`], `present.${i}.value`));
+  }
+  return { logits: logits.data, block };
+}
+
+function emptyBlock(seqs: number[]): KvBlock {
+  const none = config.dtype === 'float16' ? new Uint16Array(0) : new Float32Array(0);
+  return {
+    seqs,
+    keys: Array.from({ length: numLayers }, () => none),
+    values: Array.from({ length: numLayers }, () => none),
+    capacity: 0,
+    lengths: seqs.map(() => 0),
+  };
+}
+
+async function prefill(
+  embed: OrtSession,
+  decoder: OrtSession,
+  seq: number,
+  inputIds: Int32Array,
+  imageEmbeds: KvArray | undefined,
+): Promise<Float32Array> {
+  const n = inputIds.length;
+  const embeds = await embedIds(embed, inputIds, 1);
+  if (imageEmbeds) {
+    let row = 0;
+    for (let t = 0; t < n; t++) {
+      if (inputIds[t] !== config.imageContextId) continue;
+      if ((row + 1) * D > imageEmbeds.length) {
+        throw new InvalidArgumentError('fewer image embedding rows than <IMG_CONTEXT> tokens');
+      }
+      (embeds as Float32Array).set((imageEmbeds as Float32Array).subarray(row * D, (row + 1) * D), t * D);
+      row++;
+    }
+  }
+  const { logits, block } = await forward(decoder, embeds, n, emptyBlock([seq]), [n]);
+  waiting.set(seq, block);
+  return logits.slice((n - 1) * V, n * V);
+}
+
+/** The decoding block for exactly `seqs`, in that order: reused as is, or packed anew. */
+function blockFor(seqs: number[]): KvBlock {
+  if (decoding && decoding.seqs.length === seqs.length && decoding.seqs.every((s, i) => s === seqs[i])) {
+    return decoding;
+  }
+  const sources = seqs.map((seq) => {
+    const r = decoding ? decoding.seqs.indexOf(seq) : -1;
+    if (r >= 0) return { block: decoding!, row: r };
+    const block = waiting.get(seq);
+    if (!block) throw new InvalidArgumentError(`sequence ${seq} has no KV cache (not prefilled, or freed)`);
+    return { block, row: 0 };
+  });
+  const lengths = sources.map((s) => s.block.lengths[s.row]!);
+  const capacity = Math.max(...lengths);
+  const pack = (pick: (b: KvBlock) => KvArray) =>
+    packKvRows(
+      sources.map((s) => ({
+        data: pick(s.block),
+        capacity: s.block.capacity,
+        row: s.row,
+        length: s.block.lengths[s.row]!,
+      })),
+      config.dtype,
+      KV,
+      HD,
+      capacity,
+    );
+  const block: KvBlock = { seqs: [...seqs], keys: [], values: [], capacity, lengths };
+  for (let i = 0; i < numLayers; i++) {
+    block.keys.push(pack((b) => b.keys[i]!));
+    block.values.push(pack((b) => b.values[i]!));
+  }
+  for (const seq of seqs) waiting.delete(seq);
+  freed.clear();
+  return block;
+}
+
+async function decode(
+  embed: OrtSession,
+  decoder: OrtSession,
+  seqs: number[],
+  tokens: number[],
+): Promise<Float32Array> {
+  const past = blockFor(seqs);
+  const embeds = await embedIds(embed, tokens, seqs.length);
+  const { logits, block } = await forward(
+    decoder,
+    embeds,
+    1,
+    past,
+    past.lengths.map((n) => n + 1),
+  );
+  decoding = block;
+  return logits;
+}
+
+function free(seqs: number[]): void {
+  for (const seq of seqs) {
+    waiting.delete(seq);
+    if (decoding?.seqs.includes(seq)) freed.add(seq);
+  }
+  // A block whose rows all ended is dropped now; one with live rows sheds the dead ones at its next repack.
+  if (decoding && decoding.seqs.every((s) => freed.has(s))) {
+    decoding = undefined;
+    freed.clear();
+  }
+}
+
+function cachedBytes(): number {
+  let bytes = 0;
+  for (const block of [...waiting.values(), ...(decoding ? [decoding] : [])]) {
+    for (const a of [...block.keys, ...block.values]) bytes += a.byteLength;
+  }
+  return bytes;
+}
+
+/** The array's own buffer when it spans all of it (transferable without a copy), else a copy's. */
+function transferable(data: Float32Array): Float32Array {
+  return data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice();
+}
+
+async function main(): Promise<void> {
+  const embed = await open(config.embedFile);
+  const decoder = await open(config.decoderFile);
+  send({ type: 'ready', provider: lastProvider });
+  // One request at a time, in arrival order: the scheduler awaits each, and the KV state is shared.
+  let queue = Promise.resolve();
+  port.on('message', (message: EngineRequest) => {
+    if (message.type === 'release') {
+      void queue.then(() => Promise.all([embed.release(), decoder.release()])).finally(() => port.close());
+      return;
+    }
+    if (message.type === 'free') {
+      queue = queue.then(() => {
+        free(message.seqs);
+        send({ type: 'cache', cachedBytes: cachedBytes() });
+      });
+      return;
+    }
+    queue = queue.then(async () => {
+      try {
+        const logits =
+          message.type === 'prefill'
+            ? await prefill(embed, decoder, message.seq, message.inputIds, message.imageEmbeds)
+            : await decode(embed, decoder, message.seqs, message.tokens);
+        const out = transferable(logits);
+        send({ type: 'result', id: message.id, ok: true, logits: out, cachedBytes: cachedBytes() }, [
+          out.buffer as ArrayBuffer,
+        ]);
+      } catch (err) {
+        send({ type: 'result', id: message.id, ok: false, error: threadError(err) });
+      }
+    });
+  });
+}
+
+main().catch((err: unknown) => send({ type: 'failed', error: threadError(err) }));

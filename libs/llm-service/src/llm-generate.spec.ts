@@ -1,0 +1,119 @@
+import { strict as assert } from 'node:assert';
+import { after, before, describe, test } from 'node:test';
+import { CheckpointReader } from '@internvl/checkpoint';
+import { f16ToF32, f32ToF16 } from '@internvl/float-formats';
+import { greedyGenerate } from '@internvl/reference-model';
+import {
+  assistant,
+  buildTinyModel,
+  conversationHeader,
+  FinishReason,
+  generate,
+  seeded,
+  serve,
+  user,
+  type SentImage,
+  type Served,
+  type TinyModel,
+} from './testing/llm-fixtures';
+
+for (const llm of ['phi3', 'internlm2'] as const) {
+  describe(`${llm}: generation through the llm tier`, () => {
+    let model: TinyModel;
+    let served: Served;
+    before(async () => {
+      model = await buildTinyModel(llm, 11);
+      served = await serve(model.dir, ['--max-active-sequences', '8']);
+    });
+    after(() => served.stop());
+
+    test('greedy tokens with an image equal the in-process reference forward, token for token', async () => {
+      const hidden = served.runtime.model.hiddenSize;
+      const image: SentImage = { tiles: 1, rows: seeded(256 * hidden, 5, 0.5) };
+      const got = await generate(
+        served.client,
+        conversationHeader(
+          [user('What is in the picture?')],
+          [image],
+          { maxNewTokens: 10 },
+          { returnPrompt: true },
+        ),
+        [image],
+      );
+      const m = served.runtime.model.manifest;
+      const reference = greedyGenerate(
+        model.checkpoint.config,
+        CheckpointReader.open(model.checkpoint.dir),
+        got.prompt!.inputIds,
+        image.rows,
+        m.tokens.imageContext,
+        10,
+        m.tokens.stop,
+      );
+      assert.deepEqual(got.tokenIds, reference);
+      const stopped = m.tokens.stop.includes(reference[reference.length - 1]!);
+      assert.equal(
+        got.finish?.reason,
+        stopped ? FinishReason.FINISH_REASON_STOP : FinishReason.FINISH_REASON_LENGTH,
+      );
+      assert.deepEqual(got.finish?.usage, {
+        promptTokens: got.prompt!.inputIds.length,
+        imageTokens: 256,
+        completionTokens: reference.length,
+      });
+      assert.ok(got.finish!.timings!.timeToFirstTokenMs > 0);
+    });
+
+    test('fp16 embeddings on the wire answer as fp32 embeddings holding the same rounded values', async () => {
+      const hidden = served.runtime.model.hiddenSize;
+      const rounded = f16ToF32(f32ToF16(seeded(256 * hidden, 6, 0.5)));
+      const header = (fp16: boolean) =>
+        conversationHeader([user('Hi')], [{ tiles: 1, rows: rounded, fp16 }], { maxNewTokens: 6 });
+      const half = await generate(served.client, header(true), [{ tiles: 1, rows: rounded, fp16: true }]);
+      const full = await generate(served.client, header(false), [{ tiles: 1, rows: rounded }]);
+      assert.deepEqual(half.tokenIds, full.tokenIds);
+      assert.ok(half.tokenIds.length > 0);
+    });
+
+    test('8 concurrent greedy requests (ragged lengths, images or not) each return exactly their solo answer', async () => {
+      const hidden = served.runtime.model.hiddenSize;
+      const requests = Array.from({ length: 8 }, (_, i) => {
+        const images: SentImage[] =
+          i % 3 === 0
+            ? [{ tiles: 1 + (i % 2), rows: seeded((1 + (i % 2)) * 256 * hidden, 20 + i, 0.5) }]
+            : [];
+        const turns =
+          i % 4 === 1
+            ? [user('Tell me a story.'), assistant('Once upon a time.'), user(`Go on, part ${i}.`)]
+            : [user(`Question number ${i}: ${'why '.repeat(i * 3)}?`)];
+        return { header: conversationHeader(turns, images, { maxNewTokens: 12 + i }), images };
+      });
+      const solo: Awaited<ReturnType<typeof generate>>[] = [];
+      for (const r of requests) solo.push(await generate(served.client, r.header, r.images));
+      const before = served.runtime.scheduler.stats.largestBatch;
+      const together = await Promise.all(requests.map((r) => generate(served.client, r.header, r.images)));
+      together.forEach((got, i) => {
+        assert.deepEqual(got.tokenIds, solo[i]!.tokenIds, `request ${i}`);
+        assert.equal(got.text, solo[i]!.text, `request ${i}`);
+      });
+      assert.equal(before, 1, 'solo runs decode alone');
+      assert.ok(served.runtime.scheduler.stats.largestBatch > 1, 'concurrent runs shared decode steps');
+    });
+
+    test('sampling with a seed is reproducible; another seed gives another answer', async () => {
+      const header = (seed: number) =>
+        conversationHeader([user('Say something.')], [], {
+          maxNewTokens: 16,
+          temperature: 1.5,
+          topP: 0.95,
+          topK: 50,
+          seed,
+        });
+      const a = await generate(served.client, header(1));
+      const b = await generate(served.client, header(1));
+      const c = await generate(served.client, header(2));
+      assert.deepEqual(a.tokenIds, b.tokenIds);
+      assert.notDeepEqual(a.tokenIds, c.tokenIds);
+    });
+  });
+}

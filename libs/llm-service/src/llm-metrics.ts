@@ -1,0 +1,95 @@
+import { metrics } from '@opentelemetry/api';
+import type { FinishReason } from '@internvl/generation';
+import type { SchedulerObserver } from './scheduler/batch-scheduler';
+
+/** Live values the metrics observe on each scrape. */
+export interface LlmGauges {
+  activeSequences(): number;
+  queuedSequences(): number;
+  kvCacheBytes(): number;
+}
+
+const seconds = (ms: number) => ms / 1000;
+
+/**
+ * Prometheus-facing metrics of the llm tier, named after the OpenTelemetry GenAI semantic
+ * conventions where they define one (gen_ai.server.*), internvl.llm.* otherwise.
+ */
+export class LlmMetrics implements SchedulerObserver {
+  private readonly meter = metrics.getMeter('internvl.llm');
+  private readonly ttft = this.meter.createHistogram('gen_ai.server.time_to_first_token', {
+    description: 'Time from request arrival to the first generated token.',
+    unit: 's',
+  });
+  private readonly tpot = this.meter.createHistogram('gen_ai.server.time_per_output_token', {
+    description: 'Mean time per generated token after the first, per request.',
+    unit: 's',
+  });
+  private readonly duration = this.meter.createHistogram('gen_ai.server.request.duration', {
+    description: 'Time from request arrival to its last token.',
+    unit: 's',
+  });
+  private readonly queueTime = this.meter.createHistogram('internvl.llm.queue.time', {
+    description: 'Time a sequence waited for a slot before its prefill.',
+    unit: 's',
+  });
+  private readonly tokens = this.meter.createCounter('internvl.llm.tokens', {
+    description: 'Tokens processed, by gen_ai.token.type (input = prompt, output = generated).',
+  });
+  private readonly sequences = this.meter.createCounter('internvl.llm.sequences', {
+    description: 'Finished sequences by gen_ai.response.finish_reasons (stop, length, cancelled).',
+  });
+  private readonly stepSize = this.meter.createHistogram('internvl.llm.step.sequences', {
+    description: 'Sequences decoded together in one decoder run (the continuous batch size).',
+    advice: { explicitBucketBoundaries: [1, 2, 4, 8, 16, 32, 64, 128] },
+  });
+  private readonly stepDuration = this.meter.createHistogram('internvl.llm.step.duration', {
+    description: 'Duration of one batched decode step.',
+    unit: 's',
+  });
+
+  constructor(gauges: LlmGauges) {
+    this.meter
+      .createObservableGauge('internvl.llm.sequences.active', {
+        description: 'Sequences holding a decode slot and a KV cache.',
+      })
+      .addCallback((r) => r.observe(gauges.activeSequences()));
+    this.meter
+      .createObservableGauge('internvl.llm.sequences.queued', {
+        description: 'Sequences waiting for a slot (scale out on this).',
+      })
+      .addCallback((r) => r.observe(gauges.queuedSequences()));
+    this.meter
+      .createObservableGauge('internvl.llm.kv_cache.bytes', {
+        description: 'Bytes of KV cache held by live sequences.',
+        unit: 'By',
+      })
+      .addCallback((r) => r.observe(gauges.kvCacheBytes()));
+  }
+
+  admitted(queueMs: number): void {
+    this.queueTime.record(seconds(queueMs));
+  }
+
+  firstToken(ms: number): void {
+    this.ttft.record(seconds(ms));
+  }
+
+  step(sequences: number, ms: number): void {
+    this.stepSize.record(sequences);
+    this.stepDuration.record(seconds(ms));
+  }
+
+  finished(
+    reason: FinishReason,
+    usage: { prompt: number; completion: number },
+    perTokenMs: number,
+    totalMs: number,
+  ): void {
+    this.sequences.add(1, { 'gen_ai.response.finish_reasons': reason });
+    this.tokens.add(usage.prompt, { 'gen_ai.token.type': 'input' });
+    this.tokens.add(usage.completion, { 'gen_ai.token.type': 'output' });
+    if (usage.completion > 1) this.tpot.record(seconds(perTokenMs));
+    this.duration.record(seconds(totalMs));
+  }
+}

@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import { FailedPreconditionError } from '@internvl/errors';
+import { readModelDirectory, TEMPLATES, type ChatTemplate, type ModelManifest } from '@internvl/model-config';
+import { loadTokenizer, type TextTokenizer } from '@internvl/tokenizer';
+import { DecoderEngine, type DecoderEngineOptions } from './engine/decoder-engine';
+
+/**
+ * The language side of a model directory: manifest, chat template (with the manifest's system
+ * message), tokenizer, and the decoder engine on its inference thread.
+ */
+export class LlmModel {
+  private constructor(
+    readonly manifest: ModelManifest,
+    readonly template: ChatTemplate,
+    readonly tokenizer: TextTokenizer,
+    readonly engine: DecoderEngine,
+  ) {}
+
+  static async load(dir: string, options: DecoderEngineOptions): Promise<LlmModel> {
+    const model = readModelDirectory(dir, '--model DIR (or INTERNVL_LLM_MODEL)');
+    const { manifest } = model;
+    const base = TEMPLATES[manifest.template.name];
+    if (!base) {
+      throw new FailedPreconditionError(
+        `${model.dir}: unknown chat template '${manifest.template.name}' (known: ${Object.keys(TEMPLATES).join(', ')})`,
+      );
+    }
+    const tokenizer = loadTokenizer(readFileSync(model.file('tokenizer'), 'utf8'));
+    const engine = await DecoderEngine.load(model, options);
+    return new LlmModel(
+      manifest,
+      { ...base, systemMessage: manifest.template.systemMessage },
+      tokenizer,
+      engine,
+    );
+  }
+
+  get name(): string {
+    return this.manifest.name;
+  }
+
+  get maxContextTokens(): number {
+    return this.manifest.maxContextTokens;
+  }
+
+  get hiddenSize(): number {
+    return this.manifest.config.llm.hiddenSize;
+  }
+
+  /** <IMG_CONTEXT> rows per tile (256). */
+  get tokensPerTile(): number {
+    return this.manifest.config.numImageTokens;
+  }
+
+  release(): Promise<void> {
+    return this.engine.release();
+  }
+}

@@ -1,0 +1,76 @@
+import { strict as assert } from 'node:assert';
+import { test } from 'node:test';
+import { OutOfRangeError } from '@internvl/errors';
+import { generationSettings, type GenerationLimits } from './generation-settings';
+
+const LIMITS: GenerationLimits = {
+  maxContextTokens: 100,
+  defaultMaxNewTokens: 50,
+  maxNewTokensLimit: 80,
+  maxStopStrings: 2,
+  vocabSize: 1000,
+  templateStopIds: [2, 7],
+};
+const params = (p: object) => ({
+  maxNewTokens: 0,
+  temperature: 0,
+  topK: 0,
+  stop: [],
+  stopTokenIds: [],
+  ...p,
+});
+
+test('defaults: greedy, no filters, template stops, default length clamped to the room left', () => {
+  const s = generationSettings(undefined, 70, 0, LIMITS);
+  assert.deepEqual(s.sampling, { temperature: 0, topP: 1, topK: 0, repetitionPenalty: 1, seed: undefined });
+  assert.equal(s.maxNewTokens, 30);
+  assert.deepEqual(s.stopTokenIds, [2, 7]);
+  assert.equal(generationSettings(undefined, 10, 0, LIMITS).maxNewTokens, 50);
+});
+
+test('request values are kept; stop ids merge without duplicates', () => {
+  const s = generationSettings(
+    params({
+      maxNewTokens: 5,
+      temperature: 0.7,
+      topP: 0.9,
+      topK: 40,
+      repetitionPenalty: 1.1,
+      seed: 42,
+      stop: ['x'],
+      stopTokenIds: [7, 9],
+    }),
+    10,
+    0,
+    LIMITS,
+  );
+  assert.deepEqual(s.sampling, { temperature: 0.7, topP: 0.9, topK: 40, repetitionPenalty: 1.1, seed: 42 });
+  assert.deepEqual(s.stopTokenIds, [2, 7, 9]);
+  assert.deepEqual(s.stopStrings, ['x']);
+  assert.equal(s.maxNewTokens, 5);
+});
+
+test('context and limit violations name the numbers', () => {
+  assert.throws(
+    () => generationSettings(undefined, 100, 60, LIMITS),
+    (e: Error) =>
+      e instanceof OutOfRangeError &&
+      /100 tokens \(60 of them image tokens\).*context is 100/.test(e.message),
+  );
+  assert.throws(
+    () => generationSettings(params({ maxNewTokens: 40 }), 70, 0, LIMITS),
+    /70 prompt tokens \+ max_new_tokens 40 = 110 exceeds the model's context of 100 tokens; ask for at most 30/,
+  );
+  assert.throws(
+    () => generationSettings(params({ maxNewTokens: 90 }), 1, 0, LIMITS),
+    /over this tier's limit of 80/,
+  );
+  assert.throws(
+    () => generationSettings(params({ stop: ['a', 'b', 'c'] }), 1, 0, LIMITS),
+    /3 stop strings; at most 2/,
+  );
+  assert.throws(
+    () => generationSettings(params({ stopTokenIds: [1000] }), 1, 0, LIMITS),
+    /outside the vocabulary \[0, 1000\)/,
+  );
+});

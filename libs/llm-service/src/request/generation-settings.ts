@@ -1,0 +1,82 @@
+import type { GenerationParams } from '@internvl/contracts';
+import { InvalidArgumentError, OutOfRangeError } from '@internvl/errors';
+import type { SamplerParams } from '@internvl/generation';
+
+/** The tier's limits and defaults that shape a request's settings. */
+export interface GenerationLimits {
+  maxContextTokens: number;
+  defaultMaxNewTokens: number;
+  maxNewTokensLimit: number;
+  maxStopStrings: number;
+  vocabSize: number;
+  /** The model's eos and the template's stop ids. */
+  templateStopIds: readonly number[];
+}
+
+/** How one request generates. */
+export interface GenerationSettings {
+  sampling: SamplerParams;
+  stopTokenIds: number[];
+  stopStrings: string[];
+  maxNewTokens: number;
+}
+
+/**
+ * GenerationParams (zero/absent = default) → settings, with the context checked before any work:
+ * a prompt that leaves no room, or an explicit max_new_tokens that does not fit, is OUT_OF_RANGE
+ * with the numbers; the default max_new_tokens shrinks to the room left.
+ */
+export function generationSettings(
+  params: GenerationParams | undefined,
+  promptTokens: number,
+  imageTokens: number,
+  limits: GenerationLimits,
+): GenerationSettings {
+  const p = params ?? { maxNewTokens: 0, temperature: 0, topK: 0, stop: [], stopTokenIds: [] };
+  const room = limits.maxContextTokens - promptTokens;
+  if (room <= 0) {
+    throw new OutOfRangeError(
+      `the prompt is ${promptTokens} tokens (${imageTokens} of them image tokens) and the model's context is ${limits.maxContextTokens} tokens; nothing is left to generate`,
+    );
+  }
+  if (!Number.isInteger(p.maxNewTokens) || p.maxNewTokens < 0) {
+    throw new InvalidArgumentError(`max_new_tokens is ${p.maxNewTokens}; it must be ≥ 0 (0 = default)`);
+  }
+  if (p.maxNewTokens > limits.maxNewTokensLimit) {
+    throw new InvalidArgumentError(
+      `max_new_tokens is ${p.maxNewTokens}, over this tier's limit of ${limits.maxNewTokensLimit} (--max-new-tokens-limit)`,
+    );
+  }
+  if (p.maxNewTokens > room) {
+    throw new OutOfRangeError(
+      `${promptTokens} prompt tokens + max_new_tokens ${p.maxNewTokens} = ${promptTokens + p.maxNewTokens} exceeds the model's context of ${limits.maxContextTokens} tokens; ask for at most ${room}`,
+    );
+  }
+  if (p.stop.length > limits.maxStopStrings) {
+    throw new InvalidArgumentError(
+      `${p.stop.length} stop strings; at most ${limits.maxStopStrings} are allowed`,
+    );
+  }
+  for (const id of p.stopTokenIds) {
+    if (!Number.isInteger(id) || id < 0 || id >= limits.vocabSize) {
+      throw new InvalidArgumentError(
+        `stop_token_ids holds ${id}, outside the vocabulary [0, ${limits.vocabSize})`,
+      );
+    }
+  }
+  if (p.seed !== undefined && !Number.isSafeInteger(p.seed)) {
+    throw new InvalidArgumentError(`seed ${p.seed} is not a safe integer`);
+  }
+  return {
+    sampling: {
+      temperature: p.temperature,
+      topP: p.topP ?? 1,
+      topK: p.topK,
+      repetitionPenalty: p.repetitionPenalty ?? 1,
+      seed: p.seed,
+    },
+    stopTokenIds: [...new Set([...limits.templateStopIds, ...p.stopTokenIds])],
+    stopStrings: [...p.stop],
+    maxNewTokens: p.maxNewTokens === 0 ? Math.min(limits.defaultMaxNewTokens, room) : p.maxNewTokens,
+  };
+}

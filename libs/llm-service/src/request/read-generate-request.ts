@@ -1,0 +1,101 @@
+import { ElementType, type GenerateHeader, type GenerateRequest } from '@internvl/contracts';
+import { InvalidArgumentError, OutOfRangeError } from '@internvl/errors';
+import { BYTES_PER_ELEMENT, floatView, type FloatArray, type FloatType } from '@internvl/float-formats';
+import { ChunkAssembler } from '@internvl/service-kit';
+
+/** One image's embeddings as received: `numTiles * 256` rows of the LLM's width. */
+export interface ReceivedImage {
+  numTiles: number;
+  embeds: FloatArray;
+}
+
+/** What the embeddings of a request must look like for the loaded model. */
+export interface EmbeddingLimits {
+  hiddenSize: number;
+  tokensPerTile: number;
+  maxContextTokens: number;
+}
+
+function floatType(type: ElementType, field: string): FloatType {
+  if (type === ElementType.ELEMENT_TYPE_FLOAT16) return 'float16';
+  if (type === ElementType.ELEMENT_TYPE_FLOAT32) return 'float32';
+  throw new InvalidArgumentError(
+    `${field} is ${ElementType[type] ?? type}; send ELEMENT_TYPE_FLOAT16 or ELEMENT_TYPE_FLOAT32`,
+  );
+}
+
+/** Checks every ImageEmbedding's spec before a byte is accepted; returns each one's type and size. */
+function checkImages(header: GenerateHeader, limits: EmbeddingLimits): { type: FloatType; bytes: number }[] {
+  const { hiddenSize: D, tokensPerTile } = limits;
+  let rows = 0;
+  const specs = header.images.map((image, i) => {
+    const field = `images[${i}]`;
+    if (!Number.isInteger(image.numTiles) || image.numTiles < 1)
+      throw new InvalidArgumentError(`${field}.num_tiles is ${image.numTiles}; it must be ≥ 1`);
+    const spec = image.embeddings;
+    if (!spec) throw new InvalidArgumentError(`${field}.embeddings is missing`);
+    const type = floatType(spec.dtype, `${field}.embeddings.dtype`);
+    const expected = [image.numTiles * tokensPerTile, D];
+    const shape = spec.shape.map(Number);
+    if (shape.join() !== expected.join()) {
+      throw new InvalidArgumentError(
+        `${field}.embeddings.shape is [${shape.join(', ')}]; ${image.numTiles} tiles of this model need [${expected.join(', ')}]`,
+      );
+    }
+    const bytes = expected[0]! * D * BYTES_PER_ELEMENT[type];
+    if (Number(spec.byteLength) !== bytes) {
+      throw new InvalidArgumentError(
+        `${field}.embeddings.byte_length is ${spec.byteLength}; [${expected.join(', ')}] of ${type} is ${bytes} bytes`,
+      );
+    }
+    rows += expected[0]!;
+    return { type, bytes };
+  });
+  // Checked before buffering so an oversized request costs nothing.
+  if (rows >= limits.maxContextTokens) {
+    throw new OutOfRangeError(
+      `the images alone are ${rows} tokens, and the model's context is ${limits.maxContextTokens} tokens; send fewer images or tiles`,
+    );
+  }
+  return specs;
+}
+
+/**
+ * Reads a Generate request stream: the header, then the embedding bytes of every image in header
+ * order, split back into one array per image.
+ */
+export async function readGenerateRequest(
+  requests: AsyncIterable<GenerateRequest>,
+  limits: EmbeddingLimits,
+): Promise<{ header: GenerateHeader; images: ReceivedImage[] }> {
+  let header: GenerateHeader | undefined;
+  let specs: { type: FloatType; bytes: number }[] = [];
+  let assembler: ChunkAssembler | undefined;
+  for await (const request of requests) {
+    const kind = request.kind;
+    if (!kind) throw new InvalidArgumentError('empty GenerateRequest: send a header, then embedding_chunks');
+    if (kind.$case === 'header') {
+      if (header) throw new InvalidArgumentError('GenerateRequest header sent twice; send it once, first');
+      header = kind.value;
+      specs = checkImages(header, limits);
+      const total = specs.reduce((n, s) => n + s.bytes, 0);
+      if (total === 0) return { header, images: [] };
+      assembler = new ChunkAssembler(total, 'image embeddings');
+    } else {
+      if (!assembler)
+        throw new InvalidArgumentError('embedding_chunk before the header; send the GenerateHeader first');
+      assembler.push(kind.value);
+    }
+  }
+  if (!header || !assembler)
+    throw new InvalidArgumentError('the request stream ended without a GenerateHeader');
+  const bytes = assembler.finish();
+  let offset = 0;
+  const images = header.images.map((image, i) => {
+    const { type, bytes: n } = specs[i]!;
+    const embeds = floatView(bytes.subarray(offset, offset + n), type);
+    offset += n;
+    return { numTiles: image.numTiles, embeds };
+  });
+  return { header, images };
+}

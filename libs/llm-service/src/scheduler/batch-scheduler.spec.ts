@@ -1,0 +1,118 @@
+import { strict as assert } from 'node:assert';
+import { test } from 'node:test';
+import { InternalError } from '@internvl/errors';
+import type { StepModel } from '../engine/step-model';
+import { BatchScheduler } from './batch-scheduler';
+import type { GenerationEvent } from './generation-events';
+import type { SequenceRequest } from './sequence';
+
+const V = 8;
+
+/** A decoder whose next token is (last token + 1) mod 6; it records every call. */
+class CountingModel implements StepModel {
+  readonly vocabSize = V;
+  readonly calls: string[] = [];
+  readonly freed: number[] = [];
+  failNextDecode = false;
+  private oneHot(rows: number[]): Float32Array {
+    const out = new Float32Array(rows.length * V);
+    rows.forEach((t, r) => (out[r * V + ((t + 1) % 6)] = 1));
+    return out;
+  }
+  async prefill(seq: number, ids: Int32Array): Promise<Float32Array> {
+    this.calls.push(`prefill ${seq}`);
+    return this.oneHot([ids[ids.length - 1]!]);
+  }
+  async decode(seqs: readonly number[], tokens: readonly number[]): Promise<Float32Array> {
+    this.calls.push(`decode ${seqs.join(',')}`);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    if (this.failNextDecode) throw new InternalError('the llm inference thread crashed: boom');
+    return this.oneHot([...tokens]);
+  }
+  free(seqs: readonly number[]): void {
+    this.freed.push(...seqs);
+  }
+}
+
+function request(first: number, maxNewTokens: number): SequenceRequest {
+  return {
+    inputIds: Int32Array.of(first),
+    imageTokens: 0,
+    sampling: { temperature: 0, topP: 1, topK: 0, repetitionPenalty: 1 },
+    stopTokenIds: [7],
+    stopStrings: [],
+    maxNewTokens,
+    decode: (ids) => ids.map((i) => String.fromCharCode(97 + i)).join(''),
+    specialIds: new Set(),
+  };
+}
+
+async function collect(
+  events: AsyncIterable<GenerationEvent>,
+): Promise<{ text: string; ids: number[]; reason?: string }> {
+  const out: { text: string; ids: number[]; reason?: string } = { text: '', ids: [] };
+  for await (const e of events) {
+    if (e.type === 'delta') {
+      out.text += e.text;
+      out.ids.push(...e.tokenIds);
+    } else out.reason = e.reason;
+  }
+  return out;
+}
+
+test('sequences decode together; a later one joins between steps; each frees its cache when done', async () => {
+  const model = new CountingModel();
+  const scheduler = new BatchScheduler({ model, maxActive: 4, maxQueue: 4, queueLimitHint: '--max-queue' });
+  const signal = new AbortController().signal;
+  const a = collect(scheduler.submit(request(0, 4), signal));
+  const b = collect(scheduler.submit(request(2, 2), signal));
+  await new Promise((resolve) => setTimeout(resolve, 3));
+  const c = collect(scheduler.submit(request(4, 2), signal));
+  assert.deepEqual(await a, { text: 'bcde', ids: [1, 2, 3, 4], reason: 'length' });
+  assert.deepEqual(await b, { text: 'de', ids: [3, 4], reason: 'length' });
+  assert.deepEqual(await c, { text: 'fa', ids: [5, 0], reason: 'length' });
+  assert.ok(model.calls.includes('decode 1,2'), model.calls.join(' | '));
+  assert.ok(
+    model.calls.some((c) => /^decode (1,3|3,1|1,2,3)$/.test(c)),
+    model.calls.join(' | '),
+  );
+  assert.deepEqual([...model.freed].sort(), [1, 2, 3]);
+  assert.equal(scheduler.activeCount, 0);
+});
+
+test('a cancelled queued sequence never reaches the model; a failed step fails only its batch', async () => {
+  const model = new CountingModel();
+  const scheduler = new BatchScheduler({ model, maxActive: 1, maxQueue: 4, queueLimitHint: '--max-queue' });
+  const controller = new AbortController();
+  const first = collect(scheduler.submit(request(0, 3), new AbortController().signal));
+  const second = collect(scheduler.submit(request(0, 3), controller.signal));
+  controller.abort();
+  assert.deepEqual(await second, { text: '', ids: [], reason: 'cancelled' });
+  assert.equal((await first).reason, 'length');
+  assert.ok(!model.calls.includes('prefill 2'));
+
+  model.failNextDecode = true;
+  await assert.rejects(
+    collect(scheduler.submit(request(0, 5), new AbortController().signal)),
+    /crashed: boom/,
+  );
+  model.failNextDecode = false;
+  assert.equal(
+    (await collect(scheduler.submit(request(0, 2), new AbortController().signal))).reason,
+    'length',
+  );
+});
+
+test('leaving the iteration early cancels the sequence; close() cancels the rest', async () => {
+  const model = new CountingModel();
+  const scheduler = new BatchScheduler({ model, maxActive: 2, maxQueue: 2, queueLimitHint: '--max-queue' });
+  for await (const event of scheduler.submit(request(0, 1000), new AbortController().signal)) {
+    if (event.type === 'delta') break;
+  }
+  const rest = collect(scheduler.submit(request(0, 1000), new AbortController().signal));
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  await scheduler.close();
+  assert.equal((await rest).reason, 'cancelled');
+  assert.equal(scheduler.activeCount, 0);
+  assert.deepEqual([...model.freed].sort(), [1, 2]);
+});

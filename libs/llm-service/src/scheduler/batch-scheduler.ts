@@ -1,0 +1,237 @@
+import { context, trace, SpanStatusCode, type Context, type Span } from '@opentelemetry/api';
+import { InternalError, ResourceExhaustedError } from '@internvl/errors';
+import type { FinishReason } from '@internvl/generation';
+import type { StepModel } from '../engine/step-model';
+import type { GenerationEvent } from './generation-events';
+import { Sequence, type SequenceRequest } from './sequence';
+
+/** What the scheduler reports as it works (metrics live behind this). */
+export interface SchedulerObserver {
+  admitted(queueMs: number): void;
+  firstToken(ms: number): void;
+  step(sequences: number, ms: number): void;
+  finished(
+    reason: FinishReason,
+    usage: { prompt: number; completion: number },
+    perTokenMs: number,
+    totalMs: number,
+  ): void;
+}
+
+export interface BatchSchedulerOptions {
+  model: StepModel;
+  /** Sequences decoding together; more wait in the queue. */
+  maxActive: number;
+  /** Sequences allowed to wait; more are refused with RESOURCE_EXHAUSTED. */
+  maxQueue: number;
+  /** How the user raises the limits, for the error message. */
+  queueLimitHint: string;
+  observer?: SchedulerObserver;
+}
+
+const tracer = trace.getTracer('internvl.llm');
+
+/**
+ * Continuous batching (Orca-style iteration scheduling): every step runs one decoder pass over all
+ * active sequences; between steps, waiting sequences are prefilled and join, and finished or
+ * cancelled ones leave and free their KV cache. A sequence whose caller went away is dropped at
+ * the next step boundary.
+ */
+export class BatchScheduler {
+  private readonly queue: Sequence[] = [];
+  private active: Sequence[] = [];
+  private readonly parents = new Map<Sequence, { parent: Context; decode?: Span }>();
+  private nextId = 1;
+  private running = false;
+  private closed = false;
+  private idle: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: BatchSchedulerOptions) {}
+
+  /** Decode steps run and the most sequences one of them carried. */
+  readonly stats = { steps: 0, largestBatch: 0 };
+
+  get activeCount(): number {
+    return this.active.length;
+  }
+
+  get queuedCount(): number {
+    return this.queue.length;
+  }
+
+  /**
+   * Queues a generation; its events arrive on the returned iterable. Aborting `signal` (or
+   * leaving the iteration early) cancels it.
+   * @throws ResourceExhaustedError when the queue is full.
+   */
+  submit(request: SequenceRequest, signal: AbortSignal): AsyncIterable<GenerationEvent> {
+    if (this.closed) throw new InternalError('the llm scheduler is shut down');
+    if (this.queue.length >= this.options.maxQueue) {
+      throw new ResourceExhaustedError(
+        `the llm queue is full: ${this.queue.length} sequences waiting (limit ${this.options.maxQueue}, ${this.options.queueLimitHint}) and ${this.active.length} generating; retry later or add llm replicas`,
+      );
+    }
+    const seq = new Sequence(this.nextId++, request, () => this.wake());
+    this.parents.set(seq, { parent: context.active() });
+    const cancel = () => {
+      seq.cancelled = true;
+      this.wake();
+    };
+    if (signal.aborted) seq.cancelled = true;
+    else signal.addEventListener('abort', cancel, { once: true });
+    this.queue.push(seq);
+    this.wake();
+    return {
+      [Symbol.asyncIterator]: () => {
+        const it = seq.channel[Symbol.asyncIterator]();
+        return {
+          next: () => it.next(),
+          return: () => {
+            signal.removeEventListener('abort', cancel);
+            return it.return!();
+          },
+        };
+      },
+    };
+  }
+
+  /** Cancels everything and waits for the loop to stop. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const seq of [...this.queue, ...this.active]) seq.cancelled = true;
+    this.wake();
+    await this.idle;
+  }
+
+  private wake(): void {
+    if (this.running) return;
+    this.running = true;
+    this.idle = this.loop().finally(() => {
+      this.running = false;
+      // A sequence submitted while the loop was returning would otherwise wait for the next one.
+      if (this.queue.length > 0 && !this.closed) this.wake();
+    });
+  }
+
+  private async loop(): Promise<void> {
+    for (;;) {
+      this.dropCancelled();
+      if (this.queue.length === 0 && this.active.length === 0) return;
+      while (this.queue.length > 0 && this.active.length < this.options.maxActive) {
+        await this.admit(this.queue.shift()!);
+        this.dropCancelled();
+      }
+      if (this.active.length > 0) await this.step();
+    }
+  }
+
+  private dropCancelled(): void {
+    for (const seq of this.queue.filter((s) => s.cancelled)) {
+      this.queue.splice(this.queue.indexOf(seq), 1);
+      this.end(seq, 'cancelled');
+    }
+    const gone = this.active.filter((s) => s.cancelled);
+    if (gone.length === 0) return;
+    this.active = this.active.filter((s) => !s.cancelled);
+    this.options.model.free(gone.map((s) => s.id));
+    for (const seq of gone) this.end(seq, 'cancelled');
+  }
+
+  private async admit(seq: Sequence): Promise<void> {
+    seq.admittedAt = performance.now();
+    this.options.observer?.admitted(seq.admittedAt - seq.arrivedAt);
+    const trace = this.parents.get(seq)!;
+    const span = tracer.startSpan(
+      'llm.prefill',
+      { attributes: { 'gen_ai.usage.input_tokens': seq.request.inputIds.length } },
+      trace.parent,
+    );
+    let logits: Float32Array;
+    try {
+      const { inputIds, imageEmbeds } = seq.request;
+      // A copy moves to the inference thread; the sequence keeps its ids for usage and history.
+      logits = await this.options.model.prefill(seq.id, inputIds.slice(), imageEmbeds);
+      span.end();
+    } catch (err) {
+      fail(span, err);
+      this.fail(seq, err);
+      return;
+    }
+    const reason = seq.accept(logits);
+    this.options.observer?.firstToken(seq.firstTokenAt! - seq.arrivedAt);
+    if (reason) {
+      this.options.model.free([seq.id]);
+      this.end(seq, reason);
+      return;
+    }
+    trace.decode = tracer.startSpan('llm.decode', {}, trace.parent);
+    this.active.push(seq);
+  }
+
+  private async step(): Promise<void> {
+    const batch = this.active;
+    const started = performance.now();
+    let logits: Float32Array;
+    try {
+      logits = await this.options.model.decode(
+        batch.map((s) => s.id),
+        batch.map((s) => s.lastToken),
+      );
+    } catch (err) {
+      // The batch shares one run (and, after a thread crash, a lost cache): all of it fails.
+      this.active = this.active.filter((s) => !batch.includes(s));
+      this.options.model.free(batch.map((s) => s.id));
+      for (const seq of batch) this.fail(seq, err);
+      return;
+    }
+    this.options.observer?.step(batch.length, performance.now() - started);
+    this.stats.steps++;
+    this.stats.largestBatch = Math.max(this.stats.largestBatch, batch.length);
+    const V = this.options.model.vocabSize;
+    const done: Sequence[] = [];
+    batch.forEach((seq, r) => {
+      if (seq.cancelled) return;
+      const reason = seq.accept(logits.subarray(r * V, (r + 1) * V));
+      if (reason) {
+        done.push(seq);
+        this.end(seq, reason);
+      }
+    });
+    if (done.length > 0) {
+      this.active = this.active.filter((s) => !done.includes(s));
+      this.options.model.free(done.map((s) => s.id));
+    }
+  }
+
+  private end(seq: Sequence, reason: FinishReason): void {
+    seq.finish(reason);
+    const t = this.parents.get(seq);
+    this.parents.delete(seq);
+    if (t?.decode) {
+      t.decode.setAttribute('gen_ai.usage.output_tokens', seq.generated.length);
+      t.decode.setAttribute('gen_ai.response.finish_reasons', [reason]);
+      t.decode.end();
+    }
+    const last = performance.now();
+    const n = seq.generated.length;
+    this.options.observer?.finished(
+      reason,
+      { prompt: seq.request.inputIds.length, completion: n },
+      n > 1 && seq.firstTokenAt !== undefined ? (last - seq.firstTokenAt) / (n - 1) : 0,
+      last - seq.arrivedAt,
+    );
+  }
+
+  private fail(seq: Sequence, err: unknown): void {
+    const t = this.parents.get(seq);
+    this.parents.delete(seq);
+    if (t?.decode) fail(t.decode, err);
+    seq.channel.fail(err);
+  }
+}
+
+function fail(span: Span, err: unknown): void {
+  span.recordException(err instanceof Error ? err : String(err));
+  span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
+  span.end();
+}

@@ -1,0 +1,21 @@
+import type { FinishReason } from '@internvl/generation';
+
+/** Token counts of one generation (OpenAI's usage, plus the image share of the prompt). */
+export interface GenerationUsage {
+  promptTokens: number;
+  imageTokens: number;
+  completionTokens: number;
+}
+
+/** Where the time of one generation went, in milliseconds. */
+export interface GenerationTimings {
+  queueMs: number;
+  timeToFirstTokenMs: number;
+  timePerOutputTokenMs: number;
+  totalMs: number;
+}
+
+/** What a generation streams: text deltas, then one finish. */
+export type GenerationEvent =
+  | { type: 'delta'; text: string; tokenIds: number[] }
+  | { type: 'finish'; reason: FinishReason; usage: GenerationUsage; timings: GenerationTimings };

@@ -1,0 +1,187 @@
+import { strict as assert } from 'node:assert';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Metadata, type ServiceError, type status } from '@grpc/grpc-js';
+import {
+  ElementType,
+  FinishReason,
+  ImageLayout,
+  LlmServiceClient,
+  Role,
+  type Finish,
+  type GenerateHeader,
+  type GenerateRequest,
+  type GenerationParams,
+  type PromptInfo,
+} from '@internvl/contracts';
+import { makeTinyCheckpoint, type TinyCheckpoint } from '@internvl/checkpoint';
+import { convertCheckpoint } from '@internvl/converter';
+import { f32ToF16 } from '@internvl/float-formats';
+import { chunkBytes, createClient, duplexCall, runService, type RunningService } from '@internvl/service-kit';
+import { createLlmApp, type LlmAppHooks, type LlmRuntime } from '../llm-app';
+
+// Test support shared by the llm specs: tiny models of both LLM types, the real service on port 0,
+// and a client helper that collects one Generate call.
+
+export type TinyLlm = 'phi3' | 'internlm2';
+
+export interface TinyModel {
+  checkpoint: TinyCheckpoint;
+  dir: string;
+}
+
+/** A tiny random checkpoint of `llm` converted at fp32 into a fresh temp folder (~1 s). */
+export async function buildTinyModel(llm: TinyLlm, seed = 3): Promise<TinyModel> {
+  const work = mkdtempSync(join(tmpdir(), `internvl-llm-spec-${llm}-`));
+  const checkpoint = makeTinyCheckpoint(join(work, `tiny-${llm}`), { llm, seed });
+  const dir = join(work, 'model');
+  await convertCheckpoint({ from: checkpoint.dir, to: dir, precision: 'fp32' });
+  return { checkpoint, dir };
+}
+
+export interface Served {
+  service: RunningService;
+  client: LlmServiceClient;
+  runtime: LlmRuntime;
+  stop(): Promise<void>;
+}
+
+/** The real llm service on port 0 with the model in `dir`, its client and its runtime. */
+export async function serve(dir: string, args: string[] = [], hooks: LlmAppHooks = {}): Promise<Served> {
+  let runtime: LlmRuntime | undefined;
+  const app = createLlmApp({
+    ...hooks,
+    onReady: (r) => {
+      runtime = r;
+      hooks.onReady?.(r);
+    },
+  });
+  const service = await runService(app, {
+    argv: ['--port', '0', '--model', dir, '--log-level', 'silent', ...args],
+    env: {},
+  });
+  const client = createClient(LlmServiceClient, {
+    addresses: [`127.0.0.1:${service.port}`],
+    maxReceiveMessageBytes: 64 << 20,
+    maxSendMessageBytes: 64 << 20,
+  });
+  return {
+    service,
+    client,
+    runtime: runtime!,
+    stop: async () => {
+      client.close();
+      await service.stop('test done');
+    },
+  };
+}
+
+/** One image's embeddings to send: float32 rows [tiles * 256, hidden]. */
+export interface SentImage {
+  tiles: number;
+  rows: Float32Array;
+  /** Sent as float16 (rounded to nearest even) instead of float32. */
+  fp16?: boolean;
+}
+
+function wireRows(image: SentImage): Float32Array | Uint16Array {
+  return image.fp16 ? f32ToF16(image.rows) : image.rows;
+}
+
+export function user(text: string): { role: Role; text: string } {
+  return { role: Role.ROLE_USER, text };
+}
+
+export function assistant(text: string): { role: Role; text: string } {
+  return { role: Role.ROLE_ASSISTANT, text };
+}
+
+/** A header for a conversation; greedy unless `params` says otherwise. */
+export function conversationHeader(
+  turns: { role: Role; text: string }[],
+  images: SentImage[] = [],
+  params: Partial<GenerationParams> = {},
+  options: { layout?: ImageLayout; systemMessage?: string; returnPrompt?: boolean } = {},
+): GenerateHeader {
+  return {
+    prompt: {
+      $case: 'conversation',
+      value: {
+        turns,
+        imageLayout: options.layout ?? ImageLayout.IMAGE_LAYOUT_UNSPECIFIED,
+        systemMessage: options.systemMessage,
+      },
+    },
+    images: images.map((image) => ({
+      numTiles: image.tiles,
+      embeddings: {
+        dtype: image.fp16 ? ElementType.ELEMENT_TYPE_FLOAT16 : ElementType.ELEMENT_TYPE_FLOAT32,
+        shape: [image.tiles * 256, image.rows.length / (image.tiles * 256)],
+        byteLength: wireRows(image).byteLength,
+      },
+    })),
+    params: { maxNewTokens: 0, temperature: 0, topK: 0, stop: [], stopTokenIds: [], ...params },
+    returnPrompt: options.returnPrompt ?? false,
+  };
+}
+
+/** Everything one Generate call streamed back. */
+export interface Collected {
+  prompt?: PromptInfo;
+  deltas: { text: string; tokenIds: number[] }[];
+  finish?: Finish;
+  text: string;
+  tokenIds: number[];
+}
+
+function* requestStream(header: GenerateHeader, images: SentImage[]): Generator<GenerateRequest> {
+  yield { kind: { $case: 'header', value: header } };
+  for (const image of images) {
+    const rows = wireRows(image);
+    const bytes = Buffer.from(rows.buffer, rows.byteOffset, rows.byteLength);
+    for (const chunk of chunkBytes(bytes)) yield { kind: { $case: 'embeddingChunk', value: chunk } };
+  }
+}
+
+/** Runs one Generate call to the end and collects its events. */
+export async function generate(
+  client: LlmServiceClient,
+  header: GenerateHeader,
+  images: SentImage[] = [],
+  options: { signal?: AbortSignal; onDelta?: (n: number) => void; deadline?: Date } = {},
+): Promise<Collected> {
+  const out: Collected = { deltas: [], text: '', tokenIds: [] };
+  const call = client.generate(new Metadata(), options.deadline ? { deadline: options.deadline } : {});
+  for await (const response of duplexCall(call, requestStream(header, images), options.signal)) {
+    const kind = response.kind;
+    if (kind?.$case === 'prompt') out.prompt = kind.value;
+    else if (kind?.$case === 'delta') {
+      out.deltas.push(kind.value);
+      out.text += kind.value.text;
+      out.tokenIds.push(...kind.value.tokenIds);
+      options.onDelta?.(out.deltas.length);
+    } else if (kind?.$case === 'finish') out.finish = kind.value;
+  }
+  return out;
+}
+
+export async function expectError(call: Promise<unknown>, code: status, pattern: RegExp): Promise<void> {
+  const err = await call.then(
+    () => assert.fail('expected an error'),
+    (e: ServiceError) => e,
+  );
+  assert.equal(err.code, code, `${err.code} ${err.details}`);
+  assert.match(err.details, pattern);
+}
+
+/** Deterministic float32 values in [-scale, scale), distinct per seed. */
+export function seeded(length: number, seed: number, scale = 1): Float32Array {
+  let s = (seed * 2654435761) >>> 0;
+  return Float32Array.from({ length }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return (s / 2 ** 32 - 0.5) * 2 * scale;
+  });
+}
+
+export { FinishReason };
