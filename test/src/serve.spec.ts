@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { after, before, describe, test } from 'node:test';
-import { credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
-import { ChatServiceClient, LlmServiceClient, VisionServiceClient } from '@internvl/contracts';
+import { credentials } from '@grpc/grpc-js';
+import { LlmServiceClient, VisionServiceClient } from '@internvl/contracts';
 import { healthStatus, listServices } from './support/grpc-probes';
 import { CLI } from './support/paths';
 import { startServer, type RunningProcess } from './support/processes';
@@ -20,7 +20,11 @@ describe('internvl serve <tier>: every tier starts, reports health and lists its
   before(async () => {
     model = await buildTinyModel();
     // Tiers that load a model get the tiny one.
-    const extra: Record<string, string[]> = { vision: ['--model', model] };
+    const extra: Record<string, string[]> = {
+      vision: ['--model', model],
+      llm: ['--model', model],
+      gateway: ['--http-port', '0'],
+    };
     await Promise.all(
       TIERS.map(async ({ tier }) =>
         running.set(
@@ -82,25 +86,24 @@ describe('internvl serve <tier>: every tier starts, reports health and lists its
     );
   });
 
-  test('RPCs not built yet answer UNIMPLEMENTED with a message, never a fake result', async () => {
+  test('llm describes the model it loaded; without --model it refuses to start', async () => {
     const llm = new LlmServiceClient(`127.0.0.1:${running.get('llm')!.port}`, credentials.createInsecure());
-    const stream = llm.generate();
-    const streamErr = await new Promise<ServiceError>((resolve) => {
-      stream.on('error', resolve);
-      stream.on('data', () => assert.fail('no data expected'));
-    });
-    assert.equal(streamErr.code, status.UNIMPLEMENTED);
+    const info = await new Promise((resolve, reject) =>
+      llm.getLlmInfo({}, (e, res) => (e ? reject(e) : resolve(res))),
+    );
     llm.close();
-
-    const chat = new ChatServiceClient(
-      `127.0.0.1:${running.get('gateway')!.port}`,
-      credentials.createInsecure(),
+    assert.deepEqual(info, {
+      modelName: TINY_MODEL_NAME,
+      template: 'phi3-chat',
+      hiddenSize: 64,
+      maxContextTokens: 16384,
+      maxActiveSequences: 16,
+      executionProvider: 'cpu',
+    });
+    await assert.rejects(
+      startServer(CLI, ['serve', 'llm', '--port', '0']),
+      /exited with 1 before listening:[\s\S]*no model: pass --model DIR \(or INTERNVL_LLM_MODEL\)/,
     );
-    const chatErr = await new Promise<ServiceError | null>((resolve) =>
-      chat.chat({ input: undefined }, new Metadata(), (e) => resolve(e)),
-    );
-    assert.equal(chatErr?.code, status.UNIMPLEMENTED);
-    chat.close();
   });
 
   test('unknown options are refused at start-up with a pointer to --help', async () => {

@@ -1,21 +1,107 @@
+import { readFileSync } from 'node:fs';
 import { ChatServiceService, PROTO_FILES, PROTO_ROOT } from '@internvl/contracts';
-import { defineSchema, unimplementedService, type ServiceApp } from '@internvl/service-kit';
+import { type ServiceApp } from '@internvl/service-kit';
+import { readApiKeys } from './auth/api-keys';
+import { chatServiceHandlers } from './chat/chat-handlers';
+import { ChatOrchestrator } from './chat/chat-orchestrator';
+import { closeTiers, createTiers } from './downstream/create-tiers';
+import { askLlmModelName } from './downstream/llm-model-name';
+import { gatewaySchema } from './gateway-config';
+import { startOpenAiServer } from './openai/openai-server';
 
-const schema = defineSchema({});
+/** The HTTP API's model id when neither model_name nor the llm tier gives one. */
+const FALLBACK_MODEL_NAME = 'internvl';
 
-/** The gateway tier: the public chat API that orchestrates preprocess, vision and llm. */
-export const gatewayApp: ServiceApp<typeof schema> = {
-  name: 'gateway',
-  description: 'internvl serve gateway — the public chat API that orchestrates preprocess, vision and llm.',
-  defaultPort: 50050,
-  defaultMetricsPort: 9450,
-  schema,
-  reflection: { root: PROTO_ROOT, files: PROTO_FILES },
-  async setup(host) {
-    host.addService(
-      'internvl.v1.ChatService',
-      ChatServiceService,
-      unimplementedService(host.env, ChatServiceService, 'the gateway orchestration is built in issue #7'),
-    );
-  },
-};
+/** What a started gateway tells its hooks (tests read the HTTP port). */
+export interface GatewayRuntime {
+  httpPort: number;
+  /** The model id of the HTTP API. */
+  modelName: string;
+}
+
+export interface GatewayAppHooks {
+  /** Called once the HTTP API listens, before the tier reports SERVING. */
+  onReady?(runtime: GatewayRuntime): void;
+}
+
+/** A gateway tier app; `hooks.onReady` hands out its runtime (tests). */
+export function createGatewayApp(hooks: GatewayAppHooks = {}): ServiceApp<typeof gatewaySchema> {
+  return {
+    name: 'gateway',
+    description:
+      'internvl serve gateway — the public chat API (gRPC ChatService and OpenAI-compatible HTTP) that orchestrates preprocess, vision and llm.',
+    defaultPort: 50050,
+    defaultMetricsPort: 9450,
+    schema: gatewaySchema,
+    reflection: { root: PROTO_ROOT, files: PROTO_FILES },
+    async setup(host, config, log) {
+      const apiKeys = readApiKeys(config.api_keys, config.api_keys_file);
+      const tls =
+        config.tls_cert_file && config.tls_key_file
+          ? { cert: readFileSync(config.tls_cert_file), key: readFileSync(config.tls_key_file) }
+          : undefined;
+      const tiers = createTiers(config);
+      try {
+        const limits = {
+          maxImages: config.max_images,
+          maxTotalTiles: config.max_total_tiles,
+          defaultMaxTiles: config.default_max_tiles,
+        };
+        const engine = new ChatOrchestrator({ tiers, limits, defaultTimeoutMs: config.default_timeout_ms });
+        host.addService(
+          'internvl.v1.ChatService',
+          ChatServiceService,
+          chatServiceHandlers(host.env, engine, { apiKeys, maxBatchInputs: config.max_batch_inputs }),
+        );
+        log.info(
+          {
+            preprocess: tiers.preprocess.address,
+            vision: tiers.vision.address,
+            llm: tiers.llm.address,
+            apiKeys: apiKeys.length,
+          },
+          apiKeys.length > 0
+            ? 'chat API requires API keys'
+            : 'chat API without authentication (no API keys set)',
+        );
+        const modelName =
+          config.model_name ||
+          (await askLlmModelName(tiers.llm, config.model_name_wait_ms, log)) ||
+          FALLBACK_MODEL_NAME;
+        const http = await startOpenAiServer({
+          engine,
+          host: config.http_host,
+          port: config.http_port,
+          modelName,
+          apiKeys,
+          maxBodyBytes: config.max_body_bytes,
+          maxImages: config.max_images,
+          remoteImageHosts: config.remote_image_hosts,
+          defaultMaxTiles: config.default_max_tiles,
+          tls,
+          log,
+        });
+        log.info(
+          { httpPort: http.port, model: modelName },
+          `openai http listening on ${tls ? 'https' : 'http'}://${config.http_host}:${http.port}`,
+        );
+        hooks.onReady?.({ httpPort: http.port, modelName });
+        return {
+          close: async () => {
+            try {
+              await http.close();
+            } finally {
+              closeTiers(tiers);
+            }
+          },
+        };
+      } catch (err) {
+        closeTiers(tiers);
+        throw err;
+      }
+    },
+  };
+}
+
+/** The gateway tier: the public chat API (gRPC ChatService and OpenAI-compatible HTTP) over preprocess, vision and llm. */
+export const gatewayApp = createGatewayApp();

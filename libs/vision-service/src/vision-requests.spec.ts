@@ -153,7 +153,7 @@ describe('VisionService start-up', () => {
     mkdirSync(empty, { recursive: true });
     await assert.rejects(
       start(['--model', empty]),
-      /has no manifest\.json: --model must be a directory made by/,
+      /has no manifest\.json: --model DIR \(or INTERNVL_VISION_MODEL\) must be a directory made by/,
     );
     await assert.rejects(
       start(['--model', modelDir, '--max-request-tiles', '64', '--max-queue-tiles', '32']),

@@ -42,7 +42,11 @@ export async function startServer(
         return;
       }
       logs.push(entry);
-      if (typeof entry.msg === 'string' && entry.msg.includes(' listening on ')) {
+      if (
+        typeof entry.msg === 'string' &&
+        entry.msg.includes(' listening on ') &&
+        typeof entry.port === 'number'
+      ) {
         clearTimeout(timer);
         resolve({ port: entry.port as number, metricsPort: entry.metricsPort as number | undefined });
       }

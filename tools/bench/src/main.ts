@@ -19,6 +19,11 @@ const BENCHES: Record<string, { summary: string; load: () => Bench }> = {
     summary: 'tiles/s through the vision tier at concurrency 1, 4, 16 (1-tile requests), mean batch size',
     load: () => require('./benches/vision-service').visionServiceBench as Bench,
   },
+  llm: {
+    summary:
+      'llm tier TTFT, decode tok/s of 1 stream, aggregate tok/s at 4 and 16 streams, fp32 and int4 (real-width, 2 layers)',
+    load: () => require('./benches/llm').llmBench as Bench,
+  },
   preprocess: {
     summary:
       'ms per image (1920x1200, 4000x3000 JPEG, max_num 12), images/s at 8 concurrent, vs the Python reference',

@@ -48,8 +48,8 @@ export class BatchScheduler {
 
   constructor(private readonly options: BatchSchedulerOptions) {}
 
-  /** Decode steps run and the most sequences one of them carried. */
-  readonly stats = { steps: 0, largestBatch: 0 };
+  /** Decode steps run, the most sequences one carried, and the tokens and time of all of them. */
+  readonly stats = { steps: 0, largestBatch: 0, decodeTokens: 0, decodeMs: 0 };
 
   get activeCount(): number {
     return this.active.length;
@@ -184,8 +184,11 @@ export class BatchScheduler {
       for (const seq of batch) this.fail(seq, err);
       return;
     }
-    this.options.observer?.step(batch.length, performance.now() - started);
+    const stepMs = performance.now() - started;
+    this.options.observer?.step(batch.length, stepMs);
     this.stats.steps++;
+    this.stats.decodeTokens += batch.length;
+    this.stats.decodeMs += stepMs;
     this.stats.largestBatch = Math.max(this.stats.largestBatch, batch.length);
     const V = this.options.model.vocabSize;
     const done: Sequence[] = [];

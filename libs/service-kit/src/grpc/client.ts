@@ -103,6 +103,10 @@ export async function* duplexCall<Req, Res>(
     throw err;
   } finally {
     signal?.removeEventListener('abort', onAbort);
-    if (!call.destroyed) call.cancel();
+    if (!call.destroyed) {
+      // Nobody reads the stream any more: the CANCELLED error this causes must not go unhandled.
+      call.on('error', () => {});
+      call.cancel();
+    }
   }
 }

@@ -26,6 +26,10 @@ export const COMMANDS: Record<string, { summary: string; load: () => Command }> 
     summary: 'Image → preprocess → vision tiers → image embeddings [tiles*256, hidden] as a .npy file.',
     load: () => require('./embed').embedCommand as Command,
   },
+  chat: {
+    summary: 'Ask the gateway a question about images and stream the answer (multi-round with --history).',
+    load: () => require('./chat').chatCommand as Command,
+  },
 };
 
 export function mainHelp(): string {

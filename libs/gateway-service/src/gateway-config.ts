@@ -1,0 +1,109 @@
+import { commonServerSchema, defineSchema, envName, flagName } from '@internvl/service-kit';
+
+const MiB = 1024 * 1024;
+
+const ADDRESS_DOC =
+  'comma-separated host:port replicas (IP literals), or one target such as dns:///NAME:PORT that resolves to all of them';
+
+/** Config of the gateway tier (on top of the options every tier shares). */
+export const gatewaySchema = defineSchema({
+  // Images travel inline in ChatService requests, so the common 4 MiB limit is too small here.
+  max_receive_message_bytes: {
+    ...commonServerSchema.max_receive_message_bytes,
+    default: 64 * MiB,
+    doc: 'Largest single ChatService request accepted (images travel inline in it).',
+  },
+  preprocess_addr: {
+    type: 'list',
+    default: ['127.0.0.1:50051'],
+    doc: `Preprocess tier: ${ADDRESS_DOC}.`,
+  },
+  vision_addr: { type: 'list', default: ['127.0.0.1:50052'], doc: `Vision tier: ${ADDRESS_DOC}.` },
+  llm_addr: { type: 'list', default: ['127.0.0.1:50053'], doc: `Llm tier: ${ADDRESS_DOC}.` },
+  downstream_tls_ca_file: {
+    type: 'string',
+    default: '',
+    doc: "PEM of the CA that signed the downstream tiers' certificates; when set, calls to them use TLS.",
+  },
+  max_images: {
+    type: 'int',
+    default: 16,
+    min: 0,
+    doc: 'Most images in one chat (all messages together).',
+  },
+  max_total_tiles: {
+    type: 'int',
+    default: 128,
+    min: 1,
+    doc: 'Most tiles (thumbnails included) of all images of one chat together; bounds the image tokens of a prompt.',
+  },
+  default_max_tiles: {
+    type: 'int',
+    default: 12,
+    min: 1,
+    max: 40,
+    doc: "Tiles per image when a request does not say (InternVL's max_num).",
+  },
+  max_batch_inputs: {
+    type: 'int',
+    default: 32,
+    min: 1,
+    doc: 'Most inputs in one BatchChat call.',
+  },
+  default_timeout_ms: {
+    type: 'int',
+    default: 300_000,
+    min: 0,
+    doc: 'Deadline of a chat whose caller sets none (gRPC deadline or HTTP), passed on to every tier; 0 = none.',
+  },
+  http_host: {
+    type: 'string',
+    default: '127.0.0.1',
+    doc: 'Interface the OpenAI-compatible HTTP API binds (0.0.0.0 for all).',
+  },
+  http_port: {
+    type: 'int',
+    default: 8080,
+    min: 0,
+    max: 65535,
+    doc: 'Port of the OpenAI-compatible HTTP API; 0 picks a free port. Uses TLS with tls_cert_file/tls_key_file.',
+  },
+  max_body_bytes: {
+    type: 'int',
+    default: 64 * MiB,
+    min: 1024,
+    doc: 'Largest HTTP request body accepted (images travel inline as data: URLs).',
+  },
+  remote_image_hosts: {
+    type: 'list',
+    default: [],
+    doc: 'Hosts whose http(s) image URLs may be fetched, comma-separated; empty = only data: URLs are accepted.',
+  },
+  api_keys: {
+    type: 'list',
+    default: [],
+    secret: true,
+    doc: 'Accepted API keys, comma-separated; callers send `authorization: Bearer <key>`. Empty (and no api_keys_file) = no auth.',
+  },
+  api_keys_file: {
+    type: 'string',
+    default: '',
+    doc: 'File with more API keys, one per line (blank lines and # comments ignored).',
+  },
+  model_name: {
+    type: 'string',
+    default: '',
+    doc: "Model id of the HTTP API (the `model` clients send). Empty: the llm tier's model name, asked at start-up ('internvl' if it does not answer in model_name_wait_ms). Set it to keep the id independent of start order.",
+  },
+  model_name_wait_ms: {
+    type: 'int',
+    default: 5_000,
+    min: 0,
+    doc: 'How long start-up waits for the llm tier to tell its model name when model_name is empty (tiers start in any order).',
+  },
+});
+
+/** "--max-images (INTERNVL_GATEWAY_MAX_IMAGES)": how to raise a gateway option, for error messages. */
+export function gatewayOption(key: keyof typeof gatewaySchema): string {
+  return `${flagName(key)} (${envName('gateway', key)})`;
+}

@@ -1,0 +1,235 @@
+import { strict as assert } from 'node:assert';
+import { describe, test } from 'node:test';
+import { ElementType, ImageLayout, Role } from '@internvl/contracts';
+import { parseChatCompletionRequest, type RequestLimits } from './chat-completion-request';
+import { toChatInput } from './chat-input';
+import { InvalidRequestError, OpenAiHttpError } from './openai-errors';
+
+const LIMITS: RequestLimits = { modelName: 'm', maxImages: 2, defaultMaxTiles: 6 };
+
+function parse(extra: Record<string, unknown>) {
+  return parseChatCompletionRequest(
+    { model: 'm', messages: [{ role: 'user', content: 'hi' }], ...extra },
+    LIMITS,
+  );
+}
+
+function rejects(extra: Record<string, unknown>, message: RegExp, param?: string | null) {
+  assert.throws(
+    () => parse(extra),
+    (err: unknown) => {
+      assert.ok(err instanceof InvalidRequestError, `expected InvalidRequestError, got ${String(err)}`);
+      assert.match(err.message, message);
+      if (param !== undefined) assert.equal(err.param, param);
+      return true;
+    },
+  );
+}
+
+describe('parseChatCompletionRequest maps the OpenAI body', () => {
+  test('a plain question takes the defaults: greedy, the llm default length, no stop strings', () => {
+    const request = parse({});
+    assert.equal(request.stream, false);
+    assert.equal(request.includeUsage, false);
+    assert.deepEqual(request.messages, [{ role: Role.ROLE_USER, parts: [{ type: 'text', text: 'hi' }] }]);
+    assert.deepEqual(request.params, {
+      maxNewTokens: 0,
+      temperature: 0,
+      topP: undefined,
+      topK: 0,
+      repetitionPenalty: undefined,
+      seed: undefined,
+      stop: [],
+      stopTokenIds: [],
+    });
+  });
+
+  test('sampling options, stop strings and token limits carry over; nulls count as absent', () => {
+    const request = parse({
+      temperature: 0.7,
+      top_p: 0.9,
+      seed: 42,
+      stop: ['\n\n', 'END'],
+      max_completion_tokens: 64,
+      top_k: 5,
+      repetition_penalty: 1.1,
+      presence_penalty: 0,
+      frequency_penalty: null,
+      n: 1,
+      user: 'ignored',
+    });
+    assert.deepEqual(request.params, {
+      maxNewTokens: 64,
+      temperature: 0.7,
+      topP: 0.9,
+      topK: 5,
+      repetitionPenalty: 1.1,
+      seed: 42,
+      stop: ['\n\n', 'END'],
+      stopTokenIds: [],
+    });
+    assert.deepEqual(parse({ stop: 'X', max_tokens: 9 }).params.stop, ['X']);
+    assert.equal(parse({ max_tokens: 9 }).params.maxNewTokens, 9);
+  });
+
+  test('roles, multi-round history and content parts become ChatInput messages with tiling', async () => {
+    const request = parse({
+      max_num: 4,
+      messages: [
+        { role: 'system', content: [{ type: 'text', text: 'Be brief.' }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'image_url', image_url: { url: 'data:image/png;base64,AAEC' } },
+            { type: 'image_url', image_url: { url: 'data:image/png;base64,AwQ=', detail: 'low' } },
+            { type: 'text', text: 'Compare them.' },
+          ],
+        },
+        { role: 'assistant', content: 'They differ.' },
+        { role: 'user', content: 'How?' },
+      ],
+    });
+    const loaded: string[] = [];
+    const input = await toChatInput(request, async (url, param) => {
+      loaded.push(param);
+      return Buffer.from(url.slice(-4));
+    });
+    assert.deepEqual(loaded, [
+      'messages[1].content[0].image_url.url',
+      'messages[1].content[1].image_url.url',
+    ]);
+    const tiling = (maxTiles: number) => ({
+      minTiles: 0,
+      maxTiles,
+      useThumbnail: undefined,
+      imageSize: 0,
+      autoOrient: false,
+      dtype: ElementType.ELEMENT_TYPE_UNSPECIFIED,
+    });
+    assert.deepEqual(input, {
+      messages: [
+        { role: Role.ROLE_SYSTEM, content: [{ part: { $case: 'text', value: 'Be brief.' } }] },
+        {
+          role: Role.ROLE_USER,
+          content: [
+            { part: { $case: 'image', value: { data: Buffer.from('AAEC'), tiling: tiling(4) } } },
+            // detail: 'low' = a single tile.
+            { part: { $case: 'image', value: { data: Buffer.from('AwQ='), tiling: tiling(1) } } },
+            { part: { $case: 'text', value: 'Compare them.' } },
+          ],
+        },
+        { role: Role.ROLE_ASSISTANT, content: [{ part: { $case: 'text', value: 'They differ.' } }] },
+        { role: Role.ROLE_USER, content: [{ part: { $case: 'text', value: 'How?' } }] },
+      ],
+      params: request.params,
+      imageLayout: ImageLayout.IMAGE_LAYOUT_UNSPECIFIED,
+    });
+  });
+
+  test('images take the default tile budget without max_num; developer is a system message', () => {
+    const request = parse({
+      messages: [
+        { role: 'developer', content: 'Rules.' },
+        { role: 'user', content: [{ type: 'image_url', image_url: 'data:image/png;base64,AA==' }] },
+      ],
+    });
+    assert.equal(request.messages[0].role, Role.ROLE_SYSTEM);
+    assert.deepEqual(request.messages[1].parts, [
+      {
+        type: 'image',
+        url: 'data:image/png;base64,AA==',
+        maxTiles: 6,
+        param: 'messages[1].content[0].image_url.url',
+      },
+    ]);
+  });
+
+  test('stream and stream_options.include_usage', () => {
+    const request = parse({ stream: true, stream_options: { include_usage: true } });
+    assert.equal(request.stream, true);
+    assert.equal(request.includeUsage, true);
+  });
+});
+
+describe('parseChatCompletionRequest rejects what it cannot honour, naming the field', () => {
+  test('the body and the model', () => {
+    assert.throws(() => parseChatCompletionRequest([], LIMITS), /must be a JSON object/);
+    rejects({ model: undefined }, /'model' is required; this server serves 'm'/, 'model');
+    assert.throws(
+      () => parse({ model: 'gpt-4o' }),
+      (err) => err instanceof OpenAiHttpError && err.status === 404 && err.code === 'model_not_found',
+    );
+  });
+
+  test('messages', () => {
+    rejects({ messages: undefined }, /'messages' must be a non-empty array/, 'messages');
+    rejects({ messages: [] }, /non-empty array/, 'messages');
+    rejects({ messages: [{ role: 'tool', content: 'x' }] }, /role' must be 'system', 'user' or 'assistant'/);
+    rejects({ messages: [{ role: 'constructor', content: 'x' }] }, /role' must be/, 'messages[0].role');
+    rejects({ messages: [{ role: 'user' }] }, /must be a string or an array/, 'messages[0].content');
+    rejects(
+      {
+        messages: [
+          { role: 'user', content: 'a' },
+          { role: 'assistant', content: 'b' },
+        ],
+      },
+      /last message must have role 'user'/,
+    );
+    rejects(
+      { messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: {} }] }] },
+      /must be 'text' or 'image_url'/,
+      'messages[0].content[0].type',
+    );
+    rejects(
+      {
+        messages: [
+          {
+            role: 'assistant',
+            content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,AA==' } }],
+          },
+          { role: 'user', content: 'x' },
+        ],
+      },
+      /only allowed in 'user' messages/,
+    );
+    rejects(
+      {
+        messages: [
+          { role: 'user', content: [{ type: 'image_url', image_url: { url: 'x', detail: 'max' } }] },
+        ],
+      },
+      /'auto', 'low' or 'high'/,
+      'messages[0].content[0].image_url.detail',
+    );
+  });
+
+  test('more images than maxImages names the limit and the option', () => {
+    const image = { type: 'image_url', image_url: { url: 'data:image/png;base64,AA==' } };
+    rejects(
+      { messages: [{ role: 'user', content: [image, image, image] }] },
+      /3 images; the limit is 2 per request \(the gateway's --max-images \(INTERNVL_GATEWAY_MAX_IMAGES\)\)/,
+      'messages',
+    );
+  });
+
+  test('options this server does not do, and values out of range', () => {
+    rejects({ n: 2 }, /'n' must be 1/, 'n');
+    rejects({ presence_penalty: 0.5 }, /'presence_penalty' is not supported/, 'presence_penalty');
+    rejects({ frequency_penalty: -1 }, /'frequency_penalty' is not supported/, 'frequency_penalty');
+    rejects({ logprobs: true }, /'logprobs' is not supported/);
+    rejects({ tools: [{ type: 'function' }] }, /'tools' is not supported/);
+    rejects({ response_format: { type: 'json_object' } }, /'response_format' is not supported/);
+    rejects({ temperature: 3 }, /'temperature' must be >= 0 and <= 2, got 3/, 'temperature');
+    rejects({ top_p: 0 }, /'top_p' must be > 0 and <= 1/, 'top_p');
+    rejects({ seed: 1.5 }, /'seed' must be an integer/, 'seed');
+    rejects({ seed: -1 }, /'seed' must be >= 0/, 'seed');
+    rejects({ max_tokens: 0 }, /'max_tokens' must be >= 1/, 'max_tokens');
+    rejects({ max_tokens: 5, max_completion_tokens: 6 }, /disagree/);
+    rejects({ max_num: 41 }, /'max_num' must be >= 1 and <= 40/, 'max_num');
+    rejects({ stop: ['a', ''] }, /'stop' must be a non-empty string or an array/, 'stop');
+    rejects({ stop: 5 }, /'stop'/, 'stop');
+    rejects({ stream: 'yes' }, /'stream' must be a boolean/, 'stream');
+    rejects({ stream_options: { include_usage: true } }, /only allowed when 'stream' is true/);
+  });
+});

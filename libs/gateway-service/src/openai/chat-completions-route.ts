@@ -1,0 +1,72 @@
+import type { ServerResponse } from 'node:http';
+import type { Finish } from '@internvl/contracts';
+import type { ChatEngine } from '../chat/chat-engine';
+import { ChatCompletionFormat } from './chat-completion-format';
+import { parseChatCompletionRequest } from './chat-completion-request';
+import { streamCompletion, type CompletionRun } from './chat-completion-stream';
+import { toChatInput } from './chat-input';
+import { causeOf, finishReasonOf } from './engine-outcome';
+import { sendJson } from './http-json';
+import { loadImageUrl } from './image-url';
+import { readJsonBody } from './json-body';
+import type { RequestContext, Route } from './openai-router';
+import { requestBudget } from './request-deadline';
+
+export interface ChatRouteOptions {
+  engine: ChatEngine;
+  modelName: string;
+  maxBodyBytes: number;
+  maxImages: number;
+  remoteImageHosts: readonly string[];
+  defaultMaxTiles: number;
+  remoteImageTimeoutMs: number;
+}
+
+/** POST /v1/chat/completions: OpenAI's chat API, streamed (SSE) or whole. */
+export function chatCompletionsRoute(options: ChatRouteOptions): Route {
+  return {
+    pattern: /^\/v1\/chat\/completions$/,
+    methods: { POST: (ctx) => handleChatCompletion(ctx, options) },
+  };
+}
+
+async function handleChatCompletion(ctx: RequestContext, options: ChatRouteOptions): Promise<void> {
+  const budget = requestBudget(ctx.req.headers, ctx.signal);
+  const { signal, deadline } = budget;
+  try {
+    const body = await readJsonBody(ctx.req, options.maxBodyBytes);
+    const request = parseChatCompletionRequest(body, options);
+    const input = await toChatInput(request, (url, param) =>
+      loadImageUrl(url, param, {
+        remoteImageHosts: options.remoteImageHosts,
+        // A remote image may be as large as an inline one could be.
+        maxRemoteBytes: options.maxBodyBytes,
+        remoteTimeoutMs: options.remoteImageTimeoutMs,
+        signal,
+      }),
+    );
+    const format = new ChatCompletionFormat(options.modelName);
+    const events = options.engine.stream(input, { signal, deadline });
+    const run: CompletionRun = { events, format, signal, log: ctx.log };
+    if (request.stream) await streamCompletion(ctx.res, run, request.includeUsage);
+    else await sendCompletion(ctx.res, run);
+  } catch (err) {
+    throw causeOf(err, signal);
+  } finally {
+    budget.dispose();
+  }
+}
+
+async function sendCompletion(res: ServerResponse, run: CompletionRun): Promise<void> {
+  const { format, signal, log } = run;
+  let text = '';
+  let finish: Finish | undefined;
+  for await (const event of run.events) {
+    const kind = event.kind;
+    if (kind?.$case === 'delta') text += kind.value.text;
+    else if (kind?.$case === 'finish') finish = kind.value;
+  }
+  const reason = finishReasonOf(finish, signal);
+  sendJson(res, 200, format.completion(text, reason, finish?.usage), { 'x-request-id': format.id });
+  log.info({ id: format.id, finish_reason: reason, usage: finish?.usage, stream: false }, 'chat completion');
+}
