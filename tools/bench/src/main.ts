@@ -24,6 +24,11 @@ const BENCHES: Record<string, { summary: string; load: () => Bench }> = {
       'llm tier TTFT, decode tok/s of 1 stream, aggregate tok/s at 4 and 16 streams, fp32 and int4 (real-width, 2 layers)',
     load: () => require('./benches/llm').llmBench as Bench,
   },
+  e2e: {
+    summary:
+      'the 4-process stack: TTFT and latency p50/p95 at concurrency 1 and 8, gateway vs calling the tiers directly',
+    load: () => require('./benches/e2e').e2eBench as Bench,
+  },
   preprocess: {
     summary:
       'ms per image (1920x1200, 4000x3000 JPEG, max_num 12), images/s at 8 concurrent, vs the Python reference',

@@ -82,4 +82,5 @@ test('help lists every option with env name and default; secrets are masked in t
     assert.ok(help.includes(flag), flag);
   assert.ok(help.includes('env: INTERNVL_VISION_USE_THUMBNAIL'));
   assert.deepEqual(redactConfig(schema, { api_key: 'sk-1', port: 1 }), { api_key: '***', port: 1 });
+  assert.deepEqual(redactConfig(schema, { api_key: '', port: 1 }), { api_key: '', port: 1 });
 });

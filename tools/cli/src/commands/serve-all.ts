@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defineSchema, formatHelp, parseConfig } from '@internvl/service-kit';
 
@@ -42,6 +43,30 @@ const stackSchema = defineSchema({
 const TIER_ORDER = ['preprocess', 'vision', 'llm', 'gateway'] as const;
 /** Tiers that load the model directory. */
 const MODEL_TIERS: ReadonlySet<string> = new Set(['vision', 'llm']);
+
+/** The served model's name (the manifest's), as the OpenAI API lists it. */
+function modelName(dir: string): string {
+  try {
+    return (JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { name: string }).name;
+  } catch {
+    return 'MODEL';
+  }
+}
+
+/** What to type once the stack is up (printed with the endpoints). */
+function exampleRequests(host: string, grpcPort: number, httpPort: number, model: string): string {
+  const image = join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'images', 'image1.jpg');
+  const body = JSON.stringify({
+    model,
+    messages: [{ role: 'user', content: 'Hello, who are you?' }],
+    stream: true,
+  });
+  return (
+    'Try it once every tier logs "listening":\n' +
+    `  node ${join(__dirname, '..', 'main.js')} chat --addr ${host}:${grpcPort} --image ${image} "Describe the image."\n` +
+    `  curl -N http://${host}:${httpPort}/v1/chat/completions -H 'content-type: application/json' -d '${body}'\n`
+  );
+}
 
 /** Path of a tier's process entry point inside this checkout. */
 function entryPoint(tier: string): string {
@@ -106,7 +131,8 @@ export async function serveAll(argv: string[]): Promise<number> {
         (t) =>
           `  ${t.padEnd(10)} grpc ${config.host}:${ports[t]}${config.metrics ? `  metrics http://${config.host}:${metricsPorts[t]}/metrics` : ''}`,
       ).join('\n') +
-      '\n',
+      `\n  ${'openai'.padEnd(10)} http://${config.host}:${config.http_port}/v1 (chat/completions, models)\n\n` +
+      exampleRequests(config.host, ports.gateway, config.http_port, modelName(config.model)),
   );
   return new Promise<number>((resolve) => {
     let stopping = false;
