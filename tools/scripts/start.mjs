@@ -4,7 +4,7 @@
 // with `internvl serve all`. Extra arguments go to `serve all`.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
@@ -39,8 +39,10 @@ if (!existsSync(join(modelDir, 'manifest.json'))) {
   console.log(
     `creating the default model in ${modelDir} (random weights: it answers gibberish; see README → Models)`,
   );
-  run(['make-tiny', `${modelDir}-checkpoint`, '--llm', 'phi3', '--seed', '0'], 'make-tiny');
-  run(['convert', '--from', `${modelDir}-checkpoint`, '--to', modelDir, '--precision', 'fp32'], 'convert');
+  // The checkpoint folder's name becomes the model's name (what /v1/models lists and requests name).
+  const checkpoint = join(dirname(modelDir), '.checkpoints', basename(modelDir));
+  run(['make-tiny', checkpoint, '--llm', 'phi3', '--seed', '0'], 'make-tiny');
+  run(['convert', '--from', checkpoint, '--to', modelDir, '--precision', 'fp32'], 'convert');
 }
 const stack = spawn(process.execPath, [cli, 'serve', 'all', '--model', modelDir, ...process.argv.slice(2)], {
   cwd: root,
