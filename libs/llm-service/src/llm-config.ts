@@ -1,4 +1,4 @@
-import { defineSchema } from '@internvl/service-kit';
+import { defineSchema, executionSchema } from '@internvl/service-kit';
 
 /** Config of the llm tier (on top of the options every tier shares). */
 export const llmSchema = defineSchema({
@@ -7,25 +7,7 @@ export const llmSchema = defineSchema({
     default: '',
     doc: 'Model directory made by `internvl convert` (manifest.json, embed.onnx, decoder.onnx, tokenizer.json). Required.',
   },
-  provider: {
-    type: 'string',
-    default: 'cpu',
-    choices: ['cpu', 'cuda'],
-    doc: 'ONNX Runtime execution provider. cuda needs onnxruntime-node installed with ONNXRUNTIME_NODE_INSTALL=cuda12; without it the tier starts on CPU with a warning (see require_gpu).',
-  },
-  device_id: { type: 'int', default: 0, min: 0, doc: 'CUDA device ordinal (provider cuda).' },
-  require_gpu: {
-    type: 'bool',
-    default: false,
-    doc: 'Refuse to start when provider is cuda but CUDA cannot be used, instead of falling back to CPU.',
-  },
-  intra_op_threads: {
-    type: 'int',
-    default: 2,
-    min: 1,
-    max: 1024,
-    doc: 'CPU threads one ORT op may use (provider cpu).',
-  },
+  ...executionSchema(2),
   max_active_sequences: {
     type: 'int',
     default: 16,

@@ -16,3 +16,7 @@ export * from './metrics-server';
 export * from './run-service';
 export * from './workers/worker-pool';
 export * from './workers/serve-worker-jobs';
+export * from './workers/inference-thread';
+export * from './workers/inference-thread-protocol';
+export * from './workers/serve-inference-thread';
+export * from './execution-schema';

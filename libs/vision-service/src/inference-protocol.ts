@@ -1,7 +1,7 @@
-import type { OrtProvider } from '@internvl/ort';
 import type { FloatArray, FloatType } from '@internvl/float-formats';
+import type { OrtProvider } from '@internvl/ort';
 
-// Messages between the vision tier's event loop and its inference thread (vision-worker.ts).
+// What the vision tier's event loop and its inference thread (vision-worker.ts) exchange.
 
 /** workerData of the inference thread: what to open and how. */
 export interface InferenceThreadConfig {
@@ -17,23 +17,14 @@ export interface InferenceThreadConfig {
   intraOpThreads: number;
 }
 
-/** A typed error that crossed the thread boundary (structured clone keeps plain fields only). */
-export interface ThreadError {
-  kind?: string;
-  message: string;
+export interface VisionRunRequest {
+  type: 'run';
+  id: number;
+  pixels: FloatArray;
+  tiles: number;
 }
 
-export type ToInferenceThread =
-  { type: 'run'; id: number; pixels: FloatArray; tiles: number } | { type: 'release' };
-
-export type FromInferenceThread =
-  | { type: 'warn'; message: string }
-  | { type: 'ready'; provider: OrtProvider }
-  | { type: 'failed'; error: ThreadError }
-  | { type: 'result'; id: number; ok: true; embeds: FloatArray }
-  | { type: 'result'; id: number; ok: false; error: ThreadError };
-
-export function threadError(err: unknown): ThreadError {
-  const e = err instanceof Error ? err : new Error(String(err));
-  return { kind: (e as { kind?: string }).kind, message: e.message };
+/** What the thread reports once its session is open: the provider it got. */
+export interface VisionThreadReady {
+  provider: OrtProvider;
 }

@@ -1,4 +1,4 @@
-import { defineSchema } from '@internvl/service-kit';
+import { defineSchema, executionSchema } from '@internvl/service-kit';
 
 const MiB = 1024 * 1024;
 
@@ -9,25 +9,7 @@ export const visionSchema = defineSchema({
     default: '',
     doc: 'Model directory made by `internvl convert` (manifest.json + vision.onnx). Required.',
   },
-  provider: {
-    type: 'string',
-    default: 'cpu',
-    choices: ['cpu', 'cuda'],
-    doc: 'ONNX Runtime execution provider. cuda needs onnxruntime-node installed with ONNXRUNTIME_NODE_INSTALL=cuda12; without it the tier starts on CPU with a warning (see require_gpu).',
-  },
-  device_id: { type: 'int', default: 0, min: 0, doc: 'CUDA device ordinal (provider cuda).' },
-  require_gpu: {
-    type: 'bool',
-    default: false,
-    doc: 'Refuse to start when provider is cuda but CUDA cannot be used, instead of falling back to CPU.',
-  },
-  intra_op_threads: {
-    type: 'int',
-    default: 1,
-    min: 1,
-    max: 1024,
-    doc: 'CPU threads one ORT op may use (provider cpu, and CPU fallback ops).',
-  },
+  ...executionSchema(1),
   max_batch_tiles: {
     type: 'int',
     default: 8,

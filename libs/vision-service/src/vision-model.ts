@@ -1,10 +1,9 @@
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
-import { domainErrorFromKind, InternalError } from '@internvl/errors';
 import { readModelDirectory, type ModelManifest } from '@internvl/model-config';
 import type { OrtProvider } from '@internvl/ort';
 import type { FloatArray, FloatType } from '@internvl/float-formats';
-import type { FromInferenceThread, InferenceThreadConfig, ThreadError } from './inference-protocol';
+import { InferenceThread, transferable } from '@internvl/service-kit';
+import type { InferenceThreadConfig, VisionRunRequest, VisionThreadReady } from './inference-protocol';
 
 export interface VisionModelOptions {
   /** Model directory (manifest.json + vision.onnx). */
@@ -17,13 +16,6 @@ export interface VisionModelOptions {
   warn: (message: string) => void;
 }
 
-const revive = (e: ThreadError) => domainErrorFromKind(e.kind, e.message);
-
-interface PendingRun {
-  resolve(embeds: FloatArray): void;
-  reject(err: unknown): void;
-}
-
 /**
  * The vision encoder of a model directory: one ORT session of vision.onnx (InternViT + pixel
  * shuffle + mlp1), owned by a dedicated inference thread so runs never block the event loop.
@@ -33,19 +25,24 @@ interface PendingRun {
  */
 export class VisionModel {
   private runCount = 0;
-  private nextId = 1;
-  private readonly pending = new Map<number, PendingRun>();
-  private worker: Worker | undefined;
-  private starting: Promise<Worker> | undefined;
-  private closing = false;
+  private readonly thread: InferenceThread<VisionRunRequest, FloatArray, VisionThreadReady>;
+  /** The provider the session got (cuda can fall back to cpu). */
+  private currentProvider: OrtProvider;
 
   private constructor(
     readonly manifest: ModelManifest,
     private readonly threadConfig: InferenceThreadConfig,
-    private readonly warn: (message: string) => void,
-    /** The provider the session got (cuda can fall back to cpu). */
-    private currentProvider: OrtProvider,
-  ) {}
+    warn: (message: string) => void,
+  ) {
+    this.currentProvider = threadConfig.provider;
+    this.thread = new InferenceThread({
+      script: join(__dirname, 'vision-worker.js'),
+      workerData: threadConfig,
+      name: 'vision inference thread',
+      warn,
+      onReady: (ready) => (this.currentProvider = ready.provider),
+    });
+  }
 
   /** Reads the manifest and opens vision.onnx on the inference thread. */
   static async load(options: VisionModelOptions): Promise<VisionModel> {
@@ -66,9 +63,8 @@ export class VisionModel {
         intraOpThreads: options.intraOpThreads,
       },
       options.warn,
-      options.provider,
     );
-    await model.thread();
+    await model.thread.start();
     return model;
   }
 
@@ -123,18 +119,13 @@ export class VisionModel {
    * whole buffer moves to the inference thread (the caller must not use it again); a view is copied.
    */
   async run(pixels: FloatArray, tiles: number): Promise<FloatArray> {
-    const worker = await this.thread();
-    const id = this.nextId++;
     this.runCount++;
-    return new Promise<FloatArray>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      worker.ref();
-      // Moved, not copied, when it is a whole buffer; a view is copied first (a structured clone
-      // would copy its entire underlying buffer).
-      const whole = pixels.byteOffset === 0 && pixels.byteLength === pixels.buffer.byteLength;
-      const moved = whole ? pixels : pixels.slice();
-      worker.postMessage({ type: 'run', id, pixels: moved, tiles }, [moved.buffer as ArrayBuffer]);
-    });
+    // A view is copied first: a structured clone would copy its entire underlying buffer.
+    const moved = transferable(pixels);
+    return this.thread.call(
+      (id) => ({ type: 'run', id, pixels: moved, tiles }),
+      [moved.buffer as ArrayBuffer],
+    );
   }
 
   /** One run on a blank tile, so the first request does not pay for ORT's lazy initialization. */
@@ -144,70 +135,7 @@ export class VisionModel {
   }
 
   /** Releases the session and ends the inference thread. */
-  async release(): Promise<void> {
-    this.closing = true;
-    const worker = this.worker;
-    this.worker = undefined;
-    if (!worker) return;
-    const exited = new Promise((resolve) => worker.once('exit', resolve));
-    worker.ref();
-    worker.postMessage({ type: 'release' });
-    await exited;
-  }
-
-  /** An idle thread must not keep the process alive (a forgotten model would never let it exit). */
-  private idle(worker: Worker): void {
-    if (this.pending.size === 0 && !this.closing) worker.unref();
-  }
-
-  /** The running inference thread, started (again) when there is none. */
-  private thread(): Promise<Worker> {
-    if (this.closing) return Promise.reject(new InternalError('the vision model was released'));
-    if (this.worker) return Promise.resolve(this.worker);
-    this.starting ??= this.start().finally(() => (this.starting = undefined));
-    return this.starting;
-  }
-
-  private start(): Promise<Worker> {
-    // The thread keeps the process alive only while it loads, runs or releases (see idle()).
-    const worker = new Worker(join(__dirname, 'vision-worker.js'), { workerData: this.threadConfig });
-    return new Promise<Worker>((resolve, reject) => {
-      worker.on('message', (message: FromInferenceThread) => {
-        switch (message.type) {
-          case 'warn':
-            this.warn(message.message);
-            break;
-          case 'ready':
-            this.currentProvider = message.provider;
-            this.worker = worker;
-            this.idle(worker);
-            resolve(worker);
-            break;
-          case 'failed':
-            reject(revive(message.error));
-            void worker.terminate();
-            break;
-          case 'result': {
-            const run = this.pending.get(message.id);
-            this.pending.delete(message.id);
-            if (message.ok) run?.resolve(message.embeds);
-            else run?.reject(revive(message.error));
-            this.idle(worker);
-            break;
-          }
-        }
-      });
-      const lost = (why: string) => {
-        if (this.worker === worker) this.worker = undefined;
-        const err = new InternalError(`the vision inference thread ${why}`);
-        reject(err);
-        for (const run of this.pending.values()) run.reject(err);
-        this.pending.clear();
-      };
-      worker.on('error', (err) => lost(`crashed: ${err.message}`));
-      worker.on('exit', (code) => {
-        if (!this.closing) lost(`exited with code ${code}`);
-      });
-    });
+  release(): Promise<void> {
+    return this.thread.release();
   }
 }

@@ -1,8 +1,7 @@
-// Inference thread of the llm tier. onnxruntime-node's session.run executes on the calling thread
-// (its promise only defers the call), so decoding on the event loop would stall every stream and
-// health check. This thread owns the embed and decoder sessions and every sequence's KV cache;
-// the event loop sends token ids and gets logits back.
-import { parentPort, workerData } from 'node:worker_threads';
+// Inference thread of the llm tier (see InferenceThread in service-kit for why a thread). It owns
+// the embed and decoder sessions and every sequence's KV cache; the event loop sends token ids and
+// gets logits back.
+import { workerData } from 'node:worker_threads';
 import { FailedPreconditionError, InvalidArgumentError } from '@internvl/errors';
 import {
   createSession,
@@ -13,17 +12,17 @@ import {
   type OrtSession,
   type OrtTensor,
 } from '@internvl/ort';
-import {
-  threadError,
-  type EngineReply,
-  type EngineRequest,
-  type EngineThreadConfig,
+import { serveInferenceThread, transferable } from '@internvl/service-kit';
+import type {
+  EngineNote,
+  EngineReady,
+  EngineRequest,
+  EngineResult,
+  EngineThreadConfig,
 } from './engine-protocol';
 import { packKvRows, type KvArray } from './kv-rows';
 
 const config = workerData as EngineThreadConfig;
-const port = parentPort!;
-const send = (message: EngineReply, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
 const { numLayers, numKvHeads: KV, headDim: HD, hiddenSize: D, vocabSize: V } = config;
 
 /** KV of some sequences in decoder layout: per layer key and value `[rows, KV, capacity, HD]`. */
@@ -50,19 +49,6 @@ function kvData(t: OrtTensor | undefined, name: string): KvArray {
   if (data instanceof Float32Array || data instanceof Uint16Array) return data;
   throw new FailedPreconditionError(`decoder.onnx output ${name} is not a ${config.dtype} tensor`);
 }
-
-async function open(file: string): Promise<OrtSession> {
-  const { session, provider } = await createSession(file, {
-    provider: config.provider,
-    deviceId: config.deviceId,
-    requireGpu: config.requireGpu,
-    intraOpNumThreads: config.intraOpThreads,
-    log: (message) => send({ type: 'warn', message }),
-  });
-  lastProvider = provider;
-  return session;
-}
-let lastProvider: EngineThreadConfig['provider'] = config.provider;
 
 async function embedIds(embed: OrtSession, ids: ArrayLike<number>, rows: number): Promise<KvArray> {
   const out = await embed.run({ input_ids: int64Tensor(Array.from(ids), [rows, ids.length / rows]) });
@@ -221,44 +207,39 @@ function cachedBytes(): number {
   return bytes;
 }
 
-/** The array's own buffer when it spans all of it (transferable without a copy), else a copy's. */
-function transferable(data: Float32Array): Float32Array {
-  return data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice();
-}
-
-async function main(): Promise<void> {
+serveInferenceThread<EngineRequest, EngineReady, EngineResult, EngineNote>(async (warn) => {
+  const open = (file: string) =>
+    createSession(file, {
+      provider: config.provider,
+      deviceId: config.deviceId,
+      requireGpu: config.requireGpu,
+      intraOpNumThreads: config.intraOpThreads,
+      log: warn,
+    });
   const embed = await open(config.embedFile);
   const decoder = await open(config.decoderFile);
-  send({ type: 'ready', provider: lastProvider });
-  // One request at a time, in arrival order: the scheduler awaits each, and the KV state is shared.
-  let queue = Promise.resolve();
-  port.on('message', (message: EngineRequest) => {
-    if (message.type === 'release') {
-      void queue.then(() => Promise.all([embed.release(), decoder.release()])).finally(() => port.close());
-      return;
-    }
-    if (message.type === 'free') {
-      queue = queue.then(() => {
-        free(message.seqs);
-        send({ type: 'cache', cachedBytes: cachedBytes() });
-      });
-      return;
-    }
-    queue = queue.then(async () => {
-      try {
-        const logits =
-          message.type === 'prefill'
-            ? await prefill(embed, decoder, message.seq, message.inputIds, message.imageEmbeds)
-            : await decode(embed, decoder, message.seqs, message.tokens);
-        const out = transferable(logits);
-        send({ type: 'result', id: message.id, ok: true, logits: out, cachedBytes: cachedBytes() }, [
-          out.buffer as ArrayBuffer,
-        ]);
-      } catch (err) {
-        send({ type: 'result', id: message.id, ok: false, error: threadError(err) });
+  const answer = (logits: Float32Array) => {
+    const out = transferable(logits);
+    return { result: { logits: out, cachedBytes: cachedBytes() }, transfer: [out.buffer as ArrayBuffer] };
+  };
+  return {
+    ready: { provider: decoder.provider },
+    async handle(request, note) {
+      switch (request.type) {
+        case 'prefill':
+          return answer(
+            await prefill(embed.session, decoder.session, request.seq, request.inputIds, request.imageEmbeds),
+          );
+        case 'decode':
+          return answer(await decode(embed.session, decoder.session, request.seqs, request.tokens));
+        case 'free':
+          free(request.seqs);
+          note({ cachedBytes: cachedBytes() });
+          return undefined;
       }
-    });
-  });
-}
-
-main().catch((err: unknown) => send({ type: 'failed', error: threadError(err) }));
+    },
+    release: async () => {
+      await Promise.all([embed.session.release(), decoder.session.release()]);
+    },
+  };
+});

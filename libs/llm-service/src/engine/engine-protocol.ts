@@ -1,7 +1,7 @@
 import type { OrtProvider } from '@internvl/ort';
 import type { KvArray } from './kv-rows';
 
-// Messages between the llm tier's event loop and its inference thread (decoder-thread.ts).
+// What the llm tier's event loop and its inference thread (decoder-thread.ts) exchange.
 
 /** workerData of the inference thread. */
 export interface EngineThreadConfig {
@@ -20,12 +20,6 @@ export interface EngineThreadConfig {
   intraOpThreads: number;
 }
 
-/** A typed error that crossed the thread boundary (structured clone keeps plain fields only). */
-export interface ThreadError {
-  kind?: string;
-  message: string;
-}
-
 export type EngineRequest =
   | {
       type: 'prefill';
@@ -36,20 +30,20 @@ export type EngineRequest =
       imageEmbeds?: KvArray;
     }
   | { type: 'decode'; id: number; seqs: number[]; tokens: number[] }
-  | { type: 'free'; seqs: number[] }
-  | { type: 'release' };
+  | { type: 'free'; seqs: number[] };
 
-export type EngineReply =
-  | { type: 'warn'; message: string }
-  | { type: 'ready'; provider: OrtProvider }
-  /** Sent after a free, so the KV-cache gauge drops without waiting for another run. */
-  | { type: 'cache'; cachedBytes: number }
-  | { type: 'failed'; error: ThreadError }
-  /** `logits` is [rows, vocab]: one row for a prefill (its last position), one per sequence for a decode. */
-  | { type: 'result'; id: number; ok: true; logits: Float32Array; cachedBytes: number }
-  | { type: 'result'; id: number; ok: false; error: ThreadError };
+/** What the thread reports once its sessions are open. */
+export interface EngineReady {
+  provider: OrtProvider;
+}
 
-export function threadError(err: unknown): ThreadError {
-  const e = err instanceof Error ? err : new Error(String(err));
-  return { kind: (e as { kind?: string }).kind, message: e.message };
+/** A run's answer: logits [rows, vocab] (one row for a prefill, one per sequence for a decode). */
+export interface EngineResult {
+  logits: Float32Array;
+  cachedBytes: number;
+}
+
+/** Sent after a free, so the KV-cache gauge drops without waiting for another run. */
+export interface EngineNote {
+  cachedBytes: number;
 }

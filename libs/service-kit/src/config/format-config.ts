@@ -18,7 +18,8 @@ export function formatHelp(schema: Schema, envPrefix: string): string {
 /** The effective config as a plain object for the start-up log line; secrets are masked. */
 export function redactConfig(schema: Schema, config: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(config)) out[key] = schema[key]?.secret && isSet(value) ? '***' : value;
+  for (const [key, value] of Object.entries(config))
+    out[key] = schema[key]?.secret && isSet(value) ? '***' : value;
   return out;
 }
 
