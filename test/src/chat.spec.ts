@@ -1,5 +1,7 @@
 import { strict as assert } from 'node:assert';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
@@ -13,7 +15,7 @@ import {
   streamChat,
   user,
 } from './support/chat-calls';
-import { FIXTURES } from './support/paths';
+import { CLI, FIXTURES } from './support/paths';
 import { metricValue, startGateway, startStack, type Stack } from './support/stack';
 import { buildTinyModel } from './support/tiny-model';
 
@@ -202,6 +204,58 @@ describe('the whole stack as four processes: chats through the gateway', () => {
       keyed.close();
       await gateway.stop();
     }
+  });
+
+  test('internvl chat (a real process) streams the answer, --json events and --dump-prompt as the llm saw it', async () => {
+    const dump = join(mkdtempSync(join(tmpdir(), 'internvl-chat-cli-')), 'prompt.json');
+    const image = join(FIXTURES, 'images', 'image1.jpg');
+    const run = spawnSync(
+      process.execPath,
+      [
+        CLI,
+        'chat',
+        '--addr',
+        stack.gatewayAddress,
+        '--image',
+        image,
+        '--max-num',
+        '2',
+        '--max-new-tokens',
+        '12',
+        '--json',
+        '--dump-prompt',
+        dump,
+        'Describe the image.',
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.equal(run.status, 0, run.stderr);
+    const events = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; token_ids?: number[]; text?: string });
+    const direct = await directAnswer(
+      tiers,
+      [{ role: Role.ROLE_USER, text: 'Describe the image.' }],
+      [IMAGE1],
+      2,
+      12,
+    );
+    assert.deepEqual(
+      events.filter((e) => e.type === 'delta').flatMap((e) => e.token_ids),
+      direct.tokenIds,
+    );
+    assert.equal(events[events.length - 1]!.type, 'finish');
+    const dumped = JSON.parse(readFileSync(dump, 'utf8')) as { prompt: string; input_ids: number[] };
+    assert.equal(dumped.prompt, direct.prompt!.text);
+    assert.deepEqual(dumped.input_ids, direct.prompt!.inputIds);
+    const plain = spawnSync(
+      process.execPath,
+      [CLI, 'chat', '--addr', stack.gatewayAddress, '--max-new-tokens', '6', 'Hi'],
+      { encoding: 'utf8' },
+    );
+    assert.equal(plain.status, 0, plain.stderr);
+    assert.ok(plain.stdout.length > 1 && plain.stdout.endsWith('\n'));
   });
 
   test('a stopped vision tier gives UNAVAILABLE naming vision (last: it stops the tier)', async () => {
