@@ -33,7 +33,16 @@ interface KvBlock {
   capacity: number;
   /** Valid positions per row. */
   lengths: number[];
+  /** ORT tensors over keys/values, made once for a decoding block and fed as past and present. */
+  tensors?: { keys: OrtTensor[]; values: OrtTensor[] };
 }
+
+/**
+ * Positions a decoding block gains each time it is packed. Its buffers then serve as both past
+ * and present: GroupQueryAttention sees one buffer and writes each new token in place (no concat
+ * copy, no new output buffers per step) until the longest row reaches the capacity.
+ */
+const HEADROOM = 16;
 
 /** Sequences prefilled but not yet decoding (one block each), and the block of those decoding. */
 const waiting = new Map<number, KvBlock>();
@@ -133,9 +142,9 @@ async function prefill(
 
 /** The decoding block for exactly `seqs`, in that order: reused as is, or packed anew. */
 function blockFor(seqs: number[]): KvBlock {
-  if (decoding && decoding.seqs.length === seqs.length && decoding.seqs.every((s, i) => s === seqs[i])) {
-    return decoding;
-  }
+  const same =
+    decoding && decoding.seqs.length === seqs.length && decoding.seqs.every((s, i) => s === seqs[i]);
+  if (same && Math.max(...decoding!.lengths) < decoding!.capacity) return decoding!;
   const sources = seqs.map((seq) => {
     const r = decoding ? decoding.seqs.indexOf(seq) : -1;
     if (r >= 0) return { block: decoding!, row: r };
@@ -144,7 +153,7 @@ function blockFor(seqs: number[]): KvBlock {
     return { block, row: 0 };
   });
   const lengths = sources.map((s) => s.block.lengths[s.row]!);
-  const capacity = Math.max(...lengths);
+  const capacity = Math.max(...lengths) + HEADROOM;
   const pack = (pick: (b: KvBlock) => KvArray) =>
     packKvRows(
       sources.map((s) => ({
@@ -174,16 +183,34 @@ async function decode(
   seqs: number[],
   tokens: number[],
 ): Promise<Float32Array> {
-  const past = blockFor(seqs);
-  const embeds = await embedIds(embed, tokens, seqs.length);
-  const { logits, block } = await forward(
-    decoder,
-    embeds,
-    1,
-    past,
-    past.lengths.map((n) => n + 1),
-  );
+  const block = blockFor(seqs);
   decoding = block;
+  const rows = seqs.length;
+  const embeds = await embedIds(embed, tokens, rows);
+  const lengths = block.lengths.map((n) => n + 1);
+  const total = Math.max(...lengths);
+  const mask = new BigInt64Array(rows * total);
+  lengths.forEach((n, r) => mask.fill(1n, r * total, r * total + n));
+  const dims = [rows, KV, block.capacity, HD];
+  const tensors = (block.tensors ??= {
+    keys: block.keys.map((k) => tensor(k, dims)),
+    values: block.values.map((v) => tensor(v, dims)),
+  });
+  const feeds: OrtFeeds = {
+    inputs_embeds: tensor(embeds, [rows, 1, D]),
+    attention_mask: int64Tensor(mask, [rows, total]),
+  };
+  const fetches: Record<string, OrtTensor | null> = { logits: null };
+  for (let i = 0; i < numLayers; i++) {
+    feeds[`past_key_values.${i}.key`] = fetches[`present.${i}.key`] = tensors.keys[i]!;
+    feeds[`past_key_values.${i}.value`] = fetches[`present.${i}.value`] = tensors.values[i]!;
+  }
+  const out = await decoder.run(feeds, fetches);
+  block.lengths = lengths;
+  const logits = out.logits?.data;
+  if (!(logits instanceof Float32Array)) {
+    throw new FailedPreconditionError('decoder.onnx output logits is not a float32 tensor');
+  }
   return logits;
 }
 
