@@ -3,7 +3,8 @@
 // model once (make-tiny + convert, deterministic: seed 0), then runs the whole stack on loopback
 // with `internvl serve all`. Extra arguments go to `serve all`.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -35,12 +36,21 @@ if (build.status !== 0) {
   console.error('npm start: the build failed; run `npx nx run-many -t build` to see why');
   process.exit(build.status ?? 1);
 }
-if (!existsSync(join(modelDir, 'manifest.json'))) {
+/** Whether the default model is missing or was made by a converter whose format is not this one's. */
+function needsModel() {
+  const manifest = join(modelDir, 'manifest.json');
+  if (!existsSync(manifest)) return true;
+  const { MANIFEST_FORMAT } = createRequire(import.meta.url)(join(root, 'libs/model-config/dist/index.js'));
+  return JSON.parse(readFileSync(manifest, 'utf8')).format !== MANIFEST_FORMAT;
+}
+
+if (needsModel()) {
   console.log(
     `creating the default model in ${modelDir} (random weights: it answers gibberish; see README → Models)`,
   );
   // The checkpoint folder's name becomes the model's name (what /v1/models lists and requests name).
   const checkpoint = join(dirname(modelDir), '.checkpoints', basename(modelDir));
+  rmSync(modelDir, { recursive: true, force: true });
   run(['make-tiny', checkpoint, '--llm', 'phi3', '--seed', '0'], 'make-tiny');
   run(['convert', '--from', checkpoint, '--to', modelDir, '--precision', 'fp32'], 'convert');
 }

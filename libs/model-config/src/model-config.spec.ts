@@ -7,7 +7,11 @@ test('parseManifest refuses a wrong format or a missing key, naming the director
   assert.throws(() => parseManifest(null, '/m'), /\/m: manifest is not a JSON object/);
   assert.throws(
     () => parseManifest({ format: 'old/0' }, '/m'),
-    /format 'old\/0' is not 'internvl-onnx\/1'.*internvl convert/,
+    /format 'old\/0' is not 'internvl-onnx\/2'.*internvl convert/,
+  );
+  assert.throws(
+    () => parseManifest({ format: 'internvl-onnx/1' }, '/m'),
+    /format 'internvl-onnx\/1' is not 'internvl-onnx\/2'.*re-run 'internvl convert'/,
   );
   assert.throws(() => parseManifest({ format: MANIFEST_FORMAT, name: 'x' }, '/m'), /missing 'precision'/);
 });

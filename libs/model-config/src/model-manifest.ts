@@ -1,7 +1,8 @@
 import { InvalidArgumentError } from '@internvl/errors';
 import type { InternVLConfig } from './model-config';
 
-export const MANIFEST_FORMAT = 'internvl-onnx/1';
+// 2: decoder.onnx takes logits_to_keep.
+export const MANIFEST_FORMAT = 'internvl-onnx/2';
 export const MANIFEST_FILE = 'manifest.json';
 
 /** Describes a converted model directory: everything the services need, nothing hard-coded. */

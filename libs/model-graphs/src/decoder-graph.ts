@@ -10,6 +10,8 @@ import type { Precision, WeightSource } from './weight-source';
 export const DECODER_IO = {
   inputsEmbeds: 'inputs_embeds',
   attentionMask: 'attention_mask',
+  /** int64 scalar k: logits for the last k positions of each row only; 0 = all positions. */
+  logitsToKeep: 'logits_to_keep',
   logits: 'logits',
   pastKey: (i: number) => `past_key_values.${i}.key`,
   pastValue: (i: number) => `past_key_values.${i}.value`,
@@ -19,7 +21,8 @@ export const DECODER_IO = {
 
 /**
  * decoder.onnx: inputs_embeds [b, s, D] + attention_mask [b, past+s] (int64, 1 = real token) +
- * past_key_values.{i}.key/value [b, kv, past, hd] → logits [b, s, vocab] (float32) +
+ * past_key_values.{i}.key/value [b, kv, past, hd] + logits_to_keep k (int64 scalar) → logits
+ * [b, k, vocab] for the last k positions (all s when k is 0; float32) +
  * present.{i}.key/value [b, kv, past+s, hd]. Attention is com.microsoft GroupQueryAttention with
  * packed QKV and rotary applied inside; residual adds are fused into SkipSimplifiedLayerNormalization.
  * Works for prefill of any length and single-token decode; `maxPositions` bounds the rotary cache.
@@ -159,16 +162,34 @@ export function buildDecoderGraph(
   }
 
   const final = skipRmsNorm(g, pending!, residual, 'final_norm', w.finalNorm(), l.rmsNormEps, precision);
+  // A prefill needs only its last position's logits: the rest would cost an lm_head GEMM and, at a
+  // real vocabulary, hundreds of MB of output for an image prompt.
+  const keep = g.input(DECODER_IO.logitsToKeep, 'int64', []);
+  const seq = g.op('Gather', [g.op('Shape', [final.normed]), g.constant([1], 'int64', [])], {
+    axis: attr.int(0),
+  });
+  const kept = g.op('Where', [
+    g.op('Equal', [keep, g.constant([0], 'int64', [])]),
+    seq,
+    g.op('Min', [keep, seq]),
+  ]);
+  const start = g.op('Unsqueeze', [g.op('Sub', [seq, kept]), g.constant([0], 'int64')]);
+  const lastPositions = g.op('Slice', [
+    final.normed,
+    start,
+    g.constant([Number.MAX_SAFE_INTEGER], 'int64'),
+    g.constant([1], 'int64'),
+  ]);
   let logits = linear(
     g,
-    final.normed,
+    lastPositions,
     { name: 'lm_head', weight: w.lmHead(), inFeatures: D, outFeatures: l.vocabSize },
     precision,
   );
   // Sampling wants fp32 logits whatever the compute precision.
   if (type === 'float16') logits = g.op('Cast', [logits], { to: attr.int(1) });
   g.node('Identity', [logits], { outputs: [DECODER_IO.logits] });
-  g.output(DECODER_IO.logits, 'float32', ['batch', 'seq', l.vocabSize]);
+  g.output(DECODER_IO.logits, 'float32', ['batch', 'logits_seq', l.vocabSize]);
   return g;
 }
 

@@ -93,6 +93,7 @@ class DecoderRunner {
     t: number,
     past: OrtTensor[][] | undefined,
     total: number,
+    logitsToKeep?: number,
   ): Promise<{ logits: Float32Array; present: OrtTensor[][] }> {
     const l = this.config.llm;
     const fp16 = this.precision === 'fp16';
@@ -109,6 +110,7 @@ class DecoderRunner {
       feeds[DECODER_IO.pastKey(i)] = past ? past[i]![0]! : empty;
       feeds[DECODER_IO.pastValue(i)] = past ? past[i]![1]! : empty;
     }
+    feeds[DECODER_IO.logitsToKeep] = int64Tensor([logitsToKeep ?? 0], []);
     const out = await this.s.run(feeds);
     const present = Array.from({ length: l.numLayers }, (_, i) => [
       out[DECODER_IO.presentKey(i)]!,
@@ -154,6 +156,21 @@ for (const architecture of ['Phi3ForCausalLM', 'InternLM2ForCausalLM'] as LlmArc
         const err = relativeError(out.logits, expected.subarray(t * V, (t + 1) * V));
         assert.ok(err < 1e-4, `step ${t}: relative error ${err}`);
       }
+    });
+
+    test('logits_to_keep k returns the last k positions only; 0 (the default) returns all', async () => {
+      const r = await runner('fp32');
+      for (const k of [1, 3]) {
+        const { logits } = await r.step(embeds, T, undefined, T, k);
+        assert.equal(logits.length, k * V);
+        assert.ok(relativeError(logits, expected.subarray((T - k) * V)) < 1e-4, `k ${k}`);
+      }
+      assert.equal((await r.step(embeds, T, undefined, T, 0)).logits.length, T * V);
+      assert.equal(
+        (await r.step(embeds, T, undefined, T, T + 5)).logits.length,
+        T * V,
+        'k above the length keeps all',
+      );
     });
 
     test('greedy tokens from fp32 equal the reference argmax at every position', async () => {

@@ -53,6 +53,7 @@ export class OrtModel {
     const feeds: Record<string, OrtTensor> = {
       inputs_embeds: float32Tensor(embeds, [1, t, l.hiddenSize]),
       attention_mask: int64Tensor(new Array<number>(total).fill(1), [1, total]),
+      logits_to_keep: int64Tensor([0], []),
     };
     for (let i = 0; i < l.numLayers; i++) {
       const empty = float32Tensor(new Float32Array(0), [1, l.numKvHeads, 0, l.headDim]);

@@ -23,7 +23,7 @@ import type {
 import { packKvRows, type KvArray } from './kv-rows';
 
 const config = workerData as EngineThreadConfig;
-const { numLayers, numKvHeads: KV, headDim: HD, hiddenSize: D, vocabSize: V } = config;
+const { numLayers, numKvHeads: KV, headDim: HD, hiddenSize: D } = config;
 
 /** KV of some sequences in decoder layout: per layer key and value `[rows, KV, capacity, HD]`. */
 interface KvBlock {
@@ -43,6 +43,9 @@ interface KvBlock {
  * copy, no new output buffers per step) until the longest row reaches the capacity.
  */
 const HEADROOM = 16;
+
+/** Sampling needs the last position's logits only (a prefill would otherwise return every one). */
+const LAST_POSITION = int64Tensor([1], []);
 
 /** Sequences prefilled but not yet decoding (one block each), and the block of those decoding. */
 const waiting = new Map<number, KvBlock>();
@@ -64,7 +67,7 @@ async function embedIds(embed: OrtSession, ids: ArrayLike<number>, rows: number)
   return kvData(out.inputs_embeds, 'inputs_embeds');
 }
 
-/** One decoder run; returns logits and the present KV as a block of `seqs`. */
+/** A prefill run (no past): the last position's logits and the prompt's KV as a block of `seqs`. */
 async function forward(
   decoder: OrtSession,
   embeds: KvArray,
@@ -79,6 +82,7 @@ async function forward(
   const feeds: OrtFeeds = {
     inputs_embeds: tensor(embeds, [rows, seqLen, D]),
     attention_mask: int64Tensor(mask, [rows, total]),
+    logits_to_keep: LAST_POSITION,
   };
   for (let i = 0; i < numLayers; i++) {
     feeds[`past_key_values.${i}.key`] = tensor(past.keys[i]!, [rows, KV, past.capacity, HD]);
@@ -137,7 +141,7 @@ async function prefill(
   }
   const { logits, block } = await forward(decoder, embeds, n, emptyBlock([seq]), [n]);
   waiting.set(seq, block);
-  return logits.slice((n - 1) * V, n * V);
+  return logits;
 }
 
 /** The decoding block for exactly `seqs`, in that order: reused as is, or packed anew. */
@@ -199,6 +203,7 @@ async function decode(
   const feeds: OrtFeeds = {
     inputs_embeds: tensor(embeds, [rows, 1, D]),
     attention_mask: int64Tensor(mask, [rows, total]),
+    logits_to_keep: LAST_POSITION,
   };
   const fetches: Record<string, OrtTensor | null> = { logits: null };
   for (let i = 0; i < numLayers; i++) {

@@ -1,11 +1,19 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeTinyCheckpoint } from '@internvl/checkpoint';
 import { convertCheckpoint } from '@internvl/converter';
+import { MANIFEST_FORMAT } from '@internvl/model-config';
 
 /** Where benchmark checkpoints and model directories are cached between runs (BENCH_MODELS_DIR). */
 export const BENCH_MODELS_DIR = process.env.BENCH_MODELS_DIR ?? join(tmpdir(), 'internvl-bench-models');
+
+/** Whether `dir` holds a model directory in this converter's format (older ones are rebuilt). */
+export function isCurrentModel(dir: string): boolean {
+  const manifest = join(dir, 'manifest.json');
+  if (!existsSync(manifest)) return false;
+  return (JSON.parse(readFileSync(manifest, 'utf8')) as { format?: string }).format === MANIFEST_FORMAT;
+}
 
 /**
  * A real-width checkpoint with few layers (the widths set the GEMM shapes, so per-layer speed is
@@ -29,7 +37,7 @@ export async function benchModel(
     });
   }
   const model = `${checkpoint}-${precision}`;
-  if (!existsSync(join(model, 'manifest.json'))) {
+  if (!isCurrentModel(model)) {
     log(`converting to ${precision} → ${model} (once)`);
     let lastStage = '';
     await convertCheckpoint({

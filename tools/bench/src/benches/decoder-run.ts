@@ -25,6 +25,8 @@ async function main(): Promise<void> {
     const feeds: Record<string, OrtTensor> = {
       inputs_embeds: embeds(t),
       attention_mask: int64Tensor(new Array<number>(total).fill(1), [1, total]),
+      // Only the last position's logits, as the llm tier asks for.
+      logits_to_keep: int64Tensor([1], []),
     };
     for (let i = 0; i < l.numLayers; i++) {
       const empty = float32Tensor(new Float32Array(0), [1, l.numKvHeads, 0, l.headDim]);

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Metadata } from '@grpc/grpc-js';
@@ -15,7 +15,7 @@ import {
 import { convertCheckpoint } from '@internvl/converter';
 import { ChatOrchestrator, closeTiers, createTiers } from '@internvl/gateway-service';
 import { createClient } from '@internvl/service-kit';
-import { BENCH_MODELS_DIR } from './bench-models';
+import { BENCH_MODELS_DIR, isCurrentModel } from './bench-models';
 import { round } from './stats';
 
 const REPO_ROOT = resolve(__dirname, '..', '..', '..', '..');
@@ -37,7 +37,7 @@ async function freePort(): Promise<number> {
 async function e2eModel(log: (line: string) => void): Promise<string> {
   if (process.env.BENCH_E2E_MODEL) return process.env.BENCH_E2E_MODEL;
   const dir = join(BENCH_MODELS_DIR, 'tiny-phi3-seed0-fp32');
-  if (!existsSync(join(dir, 'manifest.json'))) {
+  if (!isCurrentModel(dir)) {
     log(`creating the tiny model in ${dir} (once)`);
     makeTinyCheckpoint(`${dir}-checkpoint`, { llm: 'phi3', seed: 0 });
     await convertCheckpoint({ from: `${dir}-checkpoint`, to: dir, precision: 'fp32' });
