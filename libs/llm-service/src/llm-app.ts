@@ -49,7 +49,7 @@ export function createLlmApp(hooks: LlmAppHooks = {}): ServiceApp<typeof llmSche
       });
       // A one-token prefill so the first request does not pay for ORT's lazy initialization.
       const bos = model.manifest.tokens.bos;
-      await model.engine.prefill(0, Int32Array.of(bos));
+      await model.engine.prefill(0, { inputIds: Int32Array.of(bos) }, 1);
       model.engine.free([0]);
       log.info(
         {
@@ -66,6 +66,7 @@ export function createLlmApp(hooks: LlmAppHooks = {}): ServiceApp<typeof llmSche
         model: hooks.wrapModel ? hooks.wrapModel(model.engine) : model.engine,
         maxActive: config.max_active_sequences,
         maxQueue: config.max_queue,
+        prefillChunkTokens: config.prefill_chunk_tokens,
         queueLimitHint: option('max_queue'),
         observer: new LlmMetrics({
           activeSequences: () => scheduler.activeCount,

@@ -21,6 +21,12 @@ export const llmSchema = defineSchema({
     min: 0,
     doc: 'Sequences allowed to wait for a slot; more are refused with RESOURCE_EXHAUSTED (a scaling signal).',
   },
+  prefill_chunk_tokens: {
+    type: 'int',
+    default: 512,
+    min: 1,
+    doc: 'Most prompt tokens prefilled between two decode steps; a longer prompt goes in over several steps so running streams keep generating (lower: steadier streams, slower first tokens).',
+  },
   default_max_new_tokens: {
     type: 'int',
     default: 512,

@@ -64,6 +64,32 @@ for (const llm of ['phi3', 'internlm2'] as const) {
       assert.ok(got.finish!.timings!.timeToFirstTokenMs > 0);
     });
 
+    test('a prompt prefilled in 7-token chunks gives the same greedy tokens as the reference', async () => {
+      const chunked = await serve(model.dir, ['--prefill-chunk-tokens', '7']);
+      try {
+        const hidden = chunked.runtime.model.hiddenSize;
+        const image: SentImage = { tiles: 1, rows: seeded(256 * hidden, 8, 0.5) };
+        const got = await generate(
+          chunked.client,
+          conversationHeader([user('Describe it.')], [image], { maxNewTokens: 8 }, { returnPrompt: true }),
+          [image],
+        );
+        const m = chunked.runtime.model.manifest;
+        const reference = greedyGenerate(
+          model.checkpoint.config,
+          CheckpointReader.open(model.checkpoint.dir),
+          got.prompt!.inputIds,
+          image.rows,
+          m.tokens.imageContext,
+          8,
+          m.tokens.stop,
+        );
+        assert.deepEqual(got.tokenIds, reference);
+      } finally {
+        await chunked.stop();
+      }
+    });
+
     test('fp16 embeddings on the wire answer as fp32 embeddings holding the same rounded values', async () => {
       const hidden = served.runtime.model.hiddenSize;
       const rounded = f16ToF32(f32ToF16(seeded(256 * hidden, 6, 0.5)));

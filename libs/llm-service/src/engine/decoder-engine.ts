@@ -3,8 +3,7 @@ import type { ModelDirectory } from '@internvl/model-config';
 import type { OrtProvider } from '@internvl/ort';
 import { InferenceThread } from '@internvl/service-kit';
 import type { EngineNote, EngineReady, EngineRequest, EngineResult } from './engine-protocol';
-import type { KvArray } from './kv-rows';
-import type { StepModel } from './step-model';
+import type { PromptInput, StepModel } from './step-model';
 
 export interface DecoderEngineOptions {
   provider: OrtProvider;
@@ -78,12 +77,18 @@ export class DecoderEngine implements StepModel {
     return this.bytes;
   }
 
-  async prefill(seq: number, inputIds: Int32Array, imageEmbeds?: KvArray): Promise<Float32Array> {
-    const transfer = [inputIds.buffer as ArrayBuffer];
-    if (imageEmbeds) transfer.push(imageEmbeds.buffer as ArrayBuffer);
-    return this.logits(
-      await this.thread.call((id) => ({ type: 'prefill', id, seq, inputIds, imageEmbeds }), transfer),
+  async prefill(
+    seq: number,
+    prompt: PromptInput | undefined,
+    maxTokens: number,
+  ): Promise<Float32Array | undefined> {
+    const transfer: ArrayBuffer[] = [];
+    if (prompt) transfer.push(prompt.inputIds.buffer as ArrayBuffer);
+    if (prompt?.imageEmbeds) transfer.push(prompt.imageEmbeds.buffer as ArrayBuffer);
+    const logits = this.logits(
+      await this.thread.call((id) => ({ type: 'prefill', id, seq, prompt, maxTokens }), transfer),
     );
+    return logits.length > 0 ? logits : undefined;
   }
 
   async decode(seqs: readonly number[], tokens: readonly number[]): Promise<Float32Array> {

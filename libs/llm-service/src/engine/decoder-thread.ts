@@ -21,6 +21,7 @@ import type {
   EngineThreadConfig,
 } from './engine-protocol';
 import { packKvRows, type KvArray } from './kv-rows';
+import type { PromptInput } from './step-model';
 
 const config = workerData as EngineThreadConfig;
 const { numLayers, numKvHeads: KV, headDim: HD, hiddenSize: D } = config;
@@ -67,7 +68,7 @@ async function embedIds(embed: OrtSession, ids: ArrayLike<number>, rows: number)
   return kvData(out.inputs_embeds, 'inputs_embeds');
 }
 
-/** A prefill run (no past): the last position's logits and the prompt's KV as a block of `seqs`. */
+/** A prefill run after `past`: the last position's logits and the grown KV as a block of `seqs`. */
 async function forward(
   decoder: OrtSession,
   embeds: KvArray,
@@ -119,13 +120,10 @@ function emptyBlock(seqs: number[]): KvBlock {
   };
 }
 
-async function prefill(
-  embed: OrtSession,
-  decoder: OrtSession,
-  seq: number,
-  inputIds: Int32Array,
-  imageEmbeds: KvArray | undefined,
-): Promise<Float32Array> {
+/** Prompts being prefilled in chunks: their input embeddings and how many positions are in. */
+const prompts = new Map<number, { embeds: KvArray; length: number; done: number }>();
+
+async function promptEmbeds(embed: OrtSession, { inputIds, imageEmbeds }: PromptInput): Promise<KvArray> {
   const n = inputIds.length;
   const embeds = await embedIds(embed, inputIds, 1);
   if (imageEmbeds) {
@@ -139,8 +137,29 @@ async function prefill(
       row++;
     }
   }
-  const { logits, block } = await forward(decoder, embeds, n, emptyBlock([seq]), [n]);
+  return embeds;
+}
+
+/** Runs the next `maxTokens` positions of a prompt; the last position's logits once it is all in. */
+async function prefill(
+  embed: OrtSession,
+  decoder: OrtSession,
+  seq: number,
+  prompt: PromptInput | undefined,
+  maxTokens: number,
+): Promise<Float32Array> {
+  if (prompt)
+    prompts.set(seq, { embeds: await promptEmbeds(embed, prompt), length: prompt.inputIds.length, done: 0 });
+  const p = prompts.get(seq);
+  if (!p) throw new InvalidArgumentError(`sequence ${seq} has no prompt being prefilled`);
+  const count = Math.min(maxTokens, p.length - p.done);
+  const chunk = p.embeds.slice(p.done * D, (p.done + count) * D);
+  const past = waiting.get(seq) ?? emptyBlock([seq]);
+  const { logits, block } = await forward(decoder, chunk, count, past, [p.done + count]);
   waiting.set(seq, block);
+  p.done += count;
+  if (p.done < p.length) return new Float32Array(0);
+  prompts.delete(seq);
   return logits;
 }
 
@@ -222,6 +241,7 @@ async function decode(
 function free(seqs: number[]): void {
   for (const seq of seqs) {
     waiting.delete(seq);
+    prompts.delete(seq);
     if (decoding?.seqs.includes(seq)) freed.add(seq);
   }
   // A block whose rows all ended is dropped now; one with live rows sheds the dead ones at its next repack.
@@ -260,7 +280,7 @@ serveInferenceThread<EngineRequest, EngineReady, EngineResult, EngineNote>(async
       switch (request.type) {
         case 'prefill':
           return answer(
-            await prefill(embed.session, decoder.session, request.seq, request.inputIds, request.imageEmbeds),
+            await prefill(embed.session, decoder.session, request.seq, request.prompt, request.maxTokens),
           );
         case 'decode':
           return answer(await decode(embed.session, decoder.session, request.seqs, request.tokens));

@@ -1,5 +1,5 @@
 import type { OrtProvider } from '@internvl/ort';
-import type { KvArray } from './kv-rows';
+import type { PromptInput } from './step-model';
 
 // What the llm tier's event loop and its inference thread (decoder-thread.ts) exchange.
 
@@ -25,9 +25,9 @@ export type EngineRequest =
       type: 'prefill';
       id: number;
       seq: number;
-      inputIds: Int32Array;
-      /** Rows for the <IMG_CONTEXT> positions, in order, in the decoder's dtype. */
-      imageEmbeds?: KvArray;
+      /** With the first chunk only. */
+      prompt?: PromptInput;
+      maxTokens: number;
     }
   | { type: 'decode'; id: number; seqs: number[]; tokens: number[] }
   | { type: 'free'; seqs: number[] };
@@ -37,7 +37,10 @@ export interface EngineReady {
   provider: OrtProvider;
 }
 
-/** A run's answer: logits [rows, vocab] (one row for a prefill, one per sequence for a decode). */
+/**
+ * A run's answer: logits [rows, vocab] (one row for a finished prefill, none for an unfinished
+ * one, one per sequence for a decode).
+ */
 export interface EngineResult {
   logits: Float32Array;
   cachedBytes: number;

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { InternalError } from '@internvl/errors';
-import type { StepModel } from '../engine/step-model';
+import type { PromptInput, StepModel } from '../engine/step-model';
 import { BatchScheduler } from './batch-scheduler';
 import type { GenerationEvent } from './generation-events';
 import type { SequenceRequest } from './sequence';
@@ -19,9 +19,18 @@ class CountingModel implements StepModel {
     rows.forEach((t, r) => (out[r * V + ((t + 1) % 6)] = 1));
     return out;
   }
-  async prefill(seq: number, ids: Int32Array): Promise<Float32Array> {
-    this.calls.push(`prefill ${seq}`);
-    return this.oneHot([ids[ids.length - 1]!]);
+  private readonly prompts = new Map<number, { ids: Int32Array; done: number }>();
+  async prefill(
+    seq: number,
+    prompt: PromptInput | undefined,
+    maxTokens: number,
+  ): Promise<Float32Array | undefined> {
+    if (prompt) this.prompts.set(seq, { ids: prompt.inputIds, done: 0 });
+    const p = this.prompts.get(seq)!;
+    const count = Math.min(maxTokens, p.ids.length - p.done);
+    p.done += count;
+    this.calls.push(`prefill ${seq} ${count}`);
+    return p.done === p.ids.length ? this.oneHot([p.ids[p.ids.length - 1]!]) : undefined;
   }
   async decode(seqs: readonly number[], tokens: readonly number[]): Promise<Float32Array> {
     this.calls.push(`decode ${seqs.join(',')}`);
@@ -34,9 +43,9 @@ class CountingModel implements StepModel {
   }
 }
 
-function request(first: number, maxNewTokens: number): SequenceRequest {
+function request(first: number, maxNewTokens: number, promptLength = 1): SequenceRequest {
   return {
-    inputIds: Int32Array.of(first),
+    inputIds: Int32Array.from({ length: promptLength }, () => first),
     imageTokens: 0,
     sampling: { temperature: 0, topP: 1, topK: 0, repetitionPenalty: 1 },
     stopTokenIds: [7],
@@ -62,7 +71,13 @@ async function collect(
 
 test('sequences decode together; a later one joins between steps; each frees its cache when done', async () => {
   const model = new CountingModel();
-  const scheduler = new BatchScheduler({ model, maxActive: 4, maxQueue: 4, queueLimitHint: '--max-queue' });
+  const scheduler = new BatchScheduler({
+    model,
+    maxActive: 4,
+    maxQueue: 4,
+    queueLimitHint: '--max-queue',
+    prefillChunkTokens: 64,
+  });
   const signal = new AbortController().signal;
   const a = collect(scheduler.submit(request(0, 4), signal));
   const b = collect(scheduler.submit(request(2, 2), signal));
@@ -82,14 +97,20 @@ test('sequences decode together; a later one joins between steps; each frees its
 
 test('a cancelled queued sequence never reaches the model; a failed step fails only its batch', async () => {
   const model = new CountingModel();
-  const scheduler = new BatchScheduler({ model, maxActive: 1, maxQueue: 4, queueLimitHint: '--max-queue' });
+  const scheduler = new BatchScheduler({
+    model,
+    maxActive: 1,
+    maxQueue: 4,
+    queueLimitHint: '--max-queue',
+    prefillChunkTokens: 64,
+  });
   const controller = new AbortController();
   const first = collect(scheduler.submit(request(0, 3), new AbortController().signal));
   const second = collect(scheduler.submit(request(0, 3), controller.signal));
   controller.abort();
   assert.deepEqual(await second, { text: '', ids: [], reason: 'cancelled' });
   assert.equal((await first).reason, 'length');
-  assert.ok(!model.calls.includes('prefill 2'));
+  assert.ok(!model.calls.some((c) => c.startsWith('prefill 2')));
 
   model.failNextDecode = true;
   await assert.rejects(
@@ -105,7 +126,13 @@ test('a cancelled queued sequence never reaches the model; a failed step fails o
 
 test('leaving the iteration early cancels the sequence; close() cancels the rest', async () => {
   const model = new CountingModel();
-  const scheduler = new BatchScheduler({ model, maxActive: 2, maxQueue: 2, queueLimitHint: '--max-queue' });
+  const scheduler = new BatchScheduler({
+    model,
+    maxActive: 2,
+    maxQueue: 2,
+    queueLimitHint: '--max-queue',
+    prefillChunkTokens: 64,
+  });
   for await (const event of scheduler.submit(request(0, 1000), new AbortController().signal)) {
     if (event.type === 'delta') break;
   }
@@ -115,4 +142,30 @@ test('leaving the iteration early cancels the sequence; close() cancels the rest
   assert.equal((await rest).reason, 'cancelled');
   assert.equal(scheduler.activeCount, 0);
   assert.deepEqual([...model.freed].sort(), [1, 2]);
+});
+
+test('a long prompt goes in chunks, with decode steps of the running sequence between them', async () => {
+  const model = new CountingModel();
+  const scheduler = new BatchScheduler({
+    model,
+    maxActive: 4,
+    maxQueue: 4,
+    queueLimitHint: '--max-queue',
+    prefillChunkTokens: 4,
+  });
+  const signal = new AbortController().signal;
+  const running = collect(scheduler.submit(request(0, 8), signal));
+  await new Promise((resolve) => setTimeout(resolve, 3));
+  const long = collect(scheduler.submit(request(2, 2, 10), signal));
+  assert.equal((await long).reason, 'length');
+  assert.deepEqual((await running).ids, [1, 2, 3, 4, 5, 0, 1, 2]);
+  const calls = model.calls.filter((c) => c.startsWith('prefill 2') || c.startsWith('decode'));
+  const first = calls.indexOf('prefill 2 4');
+  assert.deepEqual(calls.slice(first, first + 5), [
+    'prefill 2 4',
+    'decode 1',
+    'prefill 2 4',
+    'decode 1',
+    'prefill 2 2',
+  ]);
 });

@@ -24,6 +24,8 @@ export interface BatchSchedulerOptions {
   maxActive: number;
   /** Sequences allowed to wait; more are refused with RESOURCE_EXHAUSTED. */
   maxQueue: number;
+  /** Most prompt tokens prefilled between two decode steps (long prompts go in chunks). */
+  prefillChunkTokens: number;
   /** How the user raises the limits, for the error message. */
   queueLimitHint: string;
   observer?: SchedulerObserver;
@@ -33,14 +35,17 @@ const tracer = trace.getTracer('internvl.llm');
 
 /**
  * Continuous batching (Orca-style iteration scheduling): every step runs one decoder pass over all
- * active sequences; between steps, waiting sequences are prefilled and join, and finished or
- * cancelled ones leave and free their KV cache. A sequence whose caller went away is dropped at
- * the next step boundary.
+ * active sequences; between steps, up to `prefillChunkTokens` prompt tokens of waiting sequences
+ * are prefilled (a long prompt over several steps, so the running streams keep generating while
+ * it goes in), prefilled sequences join, and finished or cancelled ones leave and free their KV
+ * cache. A sequence whose caller went away is dropped at the next step boundary.
  */
 export class BatchScheduler {
   private readonly queue: Sequence[] = [];
   private active: Sequence[] = [];
-  private readonly parents = new Map<Sequence, { parent: Context; decode?: Span }>();
+  /** The sequence whose prompt is going in, chunk by chunk (it holds a slot). */
+  private prefilling: { seq: Sequence; done: number } | undefined;
+  private readonly parents = new Map<Sequence, { parent: Context; prefill?: Span; decode?: Span }>();
   private nextId = 1;
   private running = false;
   private closed = false;
@@ -51,8 +56,9 @@ export class BatchScheduler {
   /** Decode steps run, the most sequences one carried, and the tokens and time of all of them. */
   readonly stats = { steps: 0, largestBatch: 0, decodeTokens: 0, decodeMs: 0 };
 
+  /** Sequences holding a slot and a KV cache: decoding, or having their prompt prefilled. */
   get activeCount(): number {
-    return this.active.length;
+    return this.active.length + (this.prefilling ? 1 : 0);
   }
 
   get queuedCount(): number {
@@ -99,6 +105,7 @@ export class BatchScheduler {
   async close(): Promise<void> {
     this.closed = true;
     for (const seq of [...this.queue, ...this.active]) seq.cancelled = true;
+    if (this.prefilling) this.prefilling.seq.cancelled = true;
     this.wake();
     await this.idle;
   }
@@ -116,16 +123,54 @@ export class BatchScheduler {
   private async loop(): Promise<void> {
     for (;;) {
       this.dropCancelled();
-      if (this.queue.length === 0 && this.active.length === 0) return;
-      while (this.queue.length > 0 && this.active.length < this.options.maxActive) {
-        await this.admit(this.queue.shift()!);
-        this.dropCancelled();
-      }
+      if (!this.prefilling && this.queue.length === 0 && this.active.length === 0) return;
+      await this.prefillSome();
+      this.dropCancelled();
       if (this.active.length > 0) await this.step();
     }
   }
 
+  /** Spends one step's prefill budget: on the prompt going in, then on queued ones while slots are free. */
+  private async prefillSome(): Promise<void> {
+    let budget = this.options.prefillChunkTokens;
+    while (budget > 0 && !this.closed) {
+      if (!this.prefilling) {
+        if (this.queue.length === 0 || this.active.length >= this.options.maxActive) return;
+        this.prefilling = { seq: this.admit(this.queue.shift()!), done: 0 };
+      }
+      const current = this.prefilling;
+      const { seq } = current;
+      if (seq.cancelled) return;
+      const { inputIds, imageEmbeds } = seq.request;
+      const count = Math.min(budget, inputIds.length - current.done);
+      let logits: Float32Array | undefined;
+      try {
+        // The prompt goes with the first chunk; a copy moves to the inference thread, the
+        // sequence keeps its ids for usage.
+        const prompt = current.done === 0 ? { inputIds: inputIds.slice(), imageEmbeds } : undefined;
+        logits = await this.options.model.prefill(seq.id, prompt, count);
+      } catch (err) {
+        this.prefilling = undefined;
+        this.options.model.free([seq.id]);
+        this.fail(seq, err);
+        continue;
+      }
+      current.done += count;
+      budget -= count;
+      if (logits) {
+        this.prefilling = undefined;
+        this.join(seq, logits);
+      }
+    }
+  }
+
   private dropCancelled(): void {
+    if (this.prefilling?.seq.cancelled) {
+      const { seq } = this.prefilling;
+      this.prefilling = undefined;
+      this.options.model.free([seq.id]);
+      this.end(seq, 'cancelled');
+    }
     for (const seq of this.queue.filter((s) => s.cancelled)) {
       this.queue.splice(this.queue.indexOf(seq), 1);
       this.end(seq, 'cancelled');
@@ -137,26 +182,24 @@ export class BatchScheduler {
     for (const seq of gone) this.end(seq, 'cancelled');
   }
 
-  private async admit(seq: Sequence): Promise<void> {
+  /** A queued sequence takes a slot: its queue time ends and its prefill span starts. */
+  private admit(seq: Sequence): Sequence {
     seq.admittedAt = performance.now();
     this.options.observer?.admitted(seq.admittedAt - seq.arrivedAt);
     const trace = this.parents.get(seq)!;
-    const span = tracer.startSpan(
+    trace.prefill = tracer.startSpan(
       'llm.prefill',
       { attributes: { 'gen_ai.usage.input_tokens': seq.request.inputIds.length } },
       trace.parent,
     );
-    let logits: Float32Array;
-    try {
-      const { inputIds, imageEmbeds } = seq.request;
-      // A copy moves to the inference thread; the sequence keeps its ids for usage and history.
-      logits = await this.options.model.prefill(seq.id, inputIds.slice(), imageEmbeds);
-      span.end();
-    } catch (err) {
-      fail(span, err);
-      this.fail(seq, err);
-      return;
-    }
+    return seq;
+  }
+
+  /** A fully prefilled sequence samples its first token and joins the decoding batch. */
+  private join(seq: Sequence, logits: Float32Array): void {
+    const trace = this.parents.get(seq)!;
+    trace.prefill?.end();
+    trace.prefill = undefined;
     const reason = seq.accept(logits);
     this.options.observer?.firstToken(seq.firstTokenAt! - seq.arrivedAt);
     if (reason) {
@@ -210,6 +253,7 @@ export class BatchScheduler {
     seq.finish(reason);
     const t = this.parents.get(seq);
     this.parents.delete(seq);
+    t?.prefill?.end();
     if (t?.decode) {
       t.decode.setAttribute('gen_ai.usage.output_tokens', seq.generated.length);
       t.decode.setAttribute('gen_ai.response.finish_reasons', [reason]);
@@ -228,6 +272,7 @@ export class BatchScheduler {
   private fail(seq: Sequence, err: unknown): void {
     const t = this.parents.get(seq);
     this.parents.delete(seq);
+    if (t?.prefill) fail(t.prefill, err);
     if (t?.decode) fail(t.decode, err);
     seq.channel.fail(err);
   }

@@ -14,8 +14,8 @@ export function scriptedModel(real: StepModel, script: readonly number[], end: n
   };
   return {
     vocabSize: real.vocabSize,
-    async prefill(seq, inputIds, imageEmbeds) {
-      await real.prefill(seq, inputIds, imageEmbeds);
+    async prefill(seq, prompt, maxTokens) {
+      if (!(await real.prefill(seq, prompt, maxTokens))) return undefined;
       const out = new Float32Array(real.vocabSize);
       oneHot(out, 0, seq);
       return out;
