@@ -1,4 +1,4 @@
-import { ElementType, type TensorSpec } from '@internvl/contracts';
+import { floatTypeFromWire, type TensorSpec } from '@internvl/contracts';
 import { InvalidArgumentError, ResourceExhaustedError } from '@internvl/errors';
 import { BYTES_PER_ELEMENT, type FloatType } from '@internvl/float-formats';
 
@@ -16,19 +16,6 @@ export interface PixelLimits {
   maxRequestTiles: number;
   /** Names the option that raises maxRequestTiles. */
   maxRequestTilesHint: string;
-}
-
-/** FLOAT16/FLOAT32 on the wire → FloatType; anything else is the caller's mistake, named as `field`. */
-export function floatTypeFromWire(type: ElementType, field: string, fallback?: FloatType): FloatType {
-  if (type === ElementType.ELEMENT_TYPE_FLOAT16) return 'float16';
-  if (type === ElementType.ELEMENT_TYPE_FLOAT32) return 'float32';
-  if (type === ElementType.ELEMENT_TYPE_UNSPECIFIED && fallback) return fallback;
-  const name = ElementType[type] ?? String(type);
-  throw new InvalidArgumentError(`${field} is ${name}; send ELEMENT_TYPE_FLOAT16 or ELEMENT_TYPE_FLOAT32`);
-}
-
-export function floatTypeToWire(type: FloatType): ElementType {
-  return type === 'float16' ? ElementType.ELEMENT_TYPE_FLOAT16 : ElementType.ELEMENT_TYPE_FLOAT32;
 }
 
 /**

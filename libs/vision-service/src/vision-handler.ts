@@ -1,9 +1,11 @@
-import type {
-  EmbedHeader,
-  EmbedRequest,
-  EmbedResponse,
-  GetVisionInfoRequest,
-  GetVisionInfoResponse,
+import {
+  floatTypeFromWire,
+  floatTypeToWire,
+  type EmbedHeader,
+  type EmbedRequest,
+  type EmbedResponse,
+  type GetVisionInfoRequest,
+  type GetVisionInfoResponse,
 } from '@internvl/contracts';
 import { InvalidArgumentError } from '@internvl/errors';
 import { ChunkAssembler, chunkBytes, type CallContext } from '@internvl/service-kit';
@@ -15,7 +17,7 @@ import {
   type FloatArray,
   type FloatType,
 } from '@internvl/float-formats';
-import { checkPixelSpec, floatTypeFromWire, floatTypeToWire, type PixelLimits } from './pixel-spec';
+import { checkPixelSpec, type PixelLimits } from './pixel-spec';
 import type { VisionModel } from './vision-model';
 
 export interface VisionHandlerDeps {

@@ -1,4 +1,4 @@
-import { ElementType, type GenerateHeader, type GenerateRequest } from '@internvl/contracts';
+import { floatTypeFromWire, type GenerateHeader, type GenerateRequest } from '@internvl/contracts';
 import { InvalidArgumentError, OutOfRangeError } from '@internvl/errors';
 import { BYTES_PER_ELEMENT, floatView, type FloatArray, type FloatType } from '@internvl/float-formats';
 import { ChunkAssembler } from '@internvl/service-kit';
@@ -16,14 +16,6 @@ export interface EmbeddingLimits {
   maxContextTokens: number;
 }
 
-function floatType(type: ElementType, field: string): FloatType {
-  if (type === ElementType.ELEMENT_TYPE_FLOAT16) return 'float16';
-  if (type === ElementType.ELEMENT_TYPE_FLOAT32) return 'float32';
-  throw new InvalidArgumentError(
-    `${field} is ${ElementType[type] ?? type}; send ELEMENT_TYPE_FLOAT16 or ELEMENT_TYPE_FLOAT32`,
-  );
-}
-
 /** Checks every ImageEmbedding's spec before a byte is accepted; returns each one's type and size. */
 function checkImages(header: GenerateHeader, limits: EmbeddingLimits): { type: FloatType; bytes: number }[] {
   const { hiddenSize: D, tokensPerTile } = limits;
@@ -34,7 +26,7 @@ function checkImages(header: GenerateHeader, limits: EmbeddingLimits): { type: F
       throw new InvalidArgumentError(`${field}.num_tiles is ${image.numTiles}; it must be ≥ 1`);
     const spec = image.embeddings;
     if (!spec) throw new InvalidArgumentError(`${field}.embeddings is missing`);
-    const type = floatType(spec.dtype, `${field}.embeddings.dtype`);
+    const type = floatTypeFromWire(spec.dtype, `${field}.embeddings.dtype`);
     const expected = [image.numTiles * tokensPerTile, D];
     const shape = spec.shape.map(Number);
     if (shape.join() !== expected.join()) {
