@@ -32,12 +32,21 @@ const STEP_VALUES = 1 << 19;
 
 /**
  * `data` as `type`: the same array when it already is, else converted (fp16 rounds to nearest
- * even). A whole request (up to 41 tiles, ~25M values, ~150 ms of conversion) is converted in
- * steps with the event loop free in between, so other calls and health checks are not held up.
+ * even); with `into` (of `type` and `data`'s length) the values land there instead. A whole request
+ * (up to 41 tiles, ~25M values, ~150 ms of conversion) is converted in steps with the event loop
+ * free in between, so other calls and health checks are not held up.
  */
-export async function toFloatTypeInSteps(data: FloatArray, type: FloatType): Promise<FloatArray> {
-  if (floatTypeOf(data) === type) return data;
-  const out = type === 'float32' ? new Float32Array(data.length) : new Uint16Array(data.length);
+export async function toFloatTypeInSteps(
+  data: FloatArray,
+  type: FloatType,
+  into?: FloatArray,
+): Promise<FloatArray> {
+  if (floatTypeOf(data) === type) {
+    if (!into) return data;
+    (into as Float32Array).set(data as Float32Array);
+    return into;
+  }
+  const out = into ?? (type === 'float32' ? new Float32Array(data.length) : new Uint16Array(data.length));
   for (let start = 0; start < data.length; start += STEP_VALUES) {
     const end = Math.min(start + STEP_VALUES, data.length);
     if (data instanceof Float32Array)

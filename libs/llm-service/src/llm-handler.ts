@@ -8,7 +8,7 @@ import {
   type RenderPromptResponse,
 } from '@internvl/contracts';
 import { InvalidArgumentError } from '@internvl/errors';
-import { f16ToF32, f32ToF16, type FloatArray } from '@internvl/float-formats';
+import { toFloatTypeInSteps } from '@internvl/float-formats';
 import type { FinishReason } from '@internvl/generation';
 import type { CallContext } from '@internvl/service-kit';
 import type { KvArray } from './engine/kv-rows';
@@ -41,22 +41,17 @@ function promptContext(model: LlmModel): PromptContext {
 }
 
 /** All images' rows, in order, as one array in the decoder's element type. */
-function imageRows(images: ReceivedImage[], dtype: 'float32' | 'float16'): KvArray | undefined {
+async function imageRows(
+  images: ReceivedImage[],
+  dtype: 'float32' | 'float16',
+): Promise<KvArray | undefined> {
   if (images.length === 0) return undefined;
   const length = images.reduce((n, i) => n + i.embeds.length, 0);
   const out = dtype === 'float16' ? new Uint16Array(length) : new Float32Array(length);
   let offset = 0;
   for (const { embeds } of images) {
-    const part: FloatArray =
-      out instanceof Uint16Array
-        ? embeds instanceof Uint16Array
-          ? embeds
-          : f32ToF16(embeds)
-        : embeds instanceof Float32Array
-          ? embeds
-          : f16ToF32(embeds);
-    (out as Float32Array).set(part as Float32Array, offset);
-    offset += part.length;
+    await toFloatTypeInSteps(embeds, dtype, out.subarray(offset, offset + embeds.length));
+    offset += embeds.length;
   }
   return out;
 }
@@ -90,7 +85,7 @@ export async function* handleGenerate(
   const events = scheduler.submit(
     {
       inputIds: Int32Array.from(prompt.ids),
-      imageEmbeds: imageRows(images, model.manifest.decoderDtype),
+      imageEmbeds: await imageRows(images, model.manifest.decoderDtype),
       imageTokens: prompt.imageTokens,
       ...settings,
       decode: (ids) => model.tokenizer.decode(ids),
