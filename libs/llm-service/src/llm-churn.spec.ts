@@ -10,6 +10,7 @@ import {
   user,
   type Collected,
   type SentImage,
+  waitFor,
   type Served,
 } from './testing/llm-fixtures';
 
@@ -26,14 +27,6 @@ before(async () => {
   ]);
 });
 after(() => served.stop());
-
-async function waitFor(what: string, condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 test('40 requests through a 4-slot batch with cancels and deadlines: every answer is its solo answer, nothing leaks', async () => {
   const hidden = served.runtime.model.hiddenSize;

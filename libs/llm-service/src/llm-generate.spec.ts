@@ -27,6 +27,21 @@ for (const llm of ['phi3', 'internlm2'] as const) {
     });
     after(() => served.stop());
 
+    /** Greedy tokens of the in-process reference forward on the checkpoint's own files. */
+    const referenceTokens = (ids: number[], image: SentImage, maxNewTokens: number) => {
+      const { tokens } = served.runtime.model.manifest;
+      const reader = CheckpointReader.open(model.checkpoint.dir);
+      return greedyGenerate(
+        model.checkpoint.config,
+        reader,
+        ids,
+        image.rows,
+        tokens.imageContext,
+        maxNewTokens,
+        tokens.stop,
+      );
+    };
+
     test('greedy tokens with an image equal the in-process reference forward, token for token', async () => {
       const hidden = served.runtime.model.hiddenSize;
       const image: SentImage = { tiles: 1, rows: seeded(256 * hidden, 5, 0.5) };
@@ -41,15 +56,7 @@ for (const llm of ['phi3', 'internlm2'] as const) {
         [image],
       );
       const m = served.runtime.model.manifest;
-      const reference = greedyGenerate(
-        model.checkpoint.config,
-        CheckpointReader.open(model.checkpoint.dir),
-        got.prompt!.inputIds,
-        image.rows,
-        m.tokens.imageContext,
-        10,
-        m.tokens.stop,
-      );
+      const reference = referenceTokens(got.prompt!.inputIds, image, 10);
       assert.deepEqual(got.tokenIds, reference);
       const stopped = m.tokens.stop.includes(reference[reference.length - 1]!);
       assert.equal(
@@ -74,17 +81,7 @@ for (const llm of ['phi3', 'internlm2'] as const) {
           conversationHeader([user('Describe it.')], [image], { maxNewTokens: 8 }, { returnPrompt: true }),
           [image],
         );
-        const m = chunked.runtime.model.manifest;
-        const reference = greedyGenerate(
-          model.checkpoint.config,
-          CheckpointReader.open(model.checkpoint.dir),
-          got.prompt!.inputIds,
-          image.rows,
-          m.tokens.imageContext,
-          8,
-          m.tokens.stop,
-        );
-        assert.deepEqual(got.tokenIds, reference);
+        assert.deepEqual(got.tokenIds, referenceTokens(got.prompt!.inputIds, image, 8));
       } finally {
         await chunked.stop();
       }

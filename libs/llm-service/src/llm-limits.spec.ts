@@ -10,17 +10,9 @@ import {
   seeded,
   serve,
   user,
+  waitFor,
   type Served,
 } from './testing/llm-fixtures';
-
-/** Polls a server-side condition the test cannot await directly. */
-async function waitFor(what: string, condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 describe('llm tier: limits, cancellation and bad requests', () => {
   let served: Served;

@@ -175,6 +175,15 @@ export async function expectError(call: Promise<unknown>, code: status, pattern:
   assert.match(err.details, pattern);
 }
 
+/** Polls a server-side condition the test cannot await directly (slots, caches). */
+export async function waitFor(what: string, condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 /** Deterministic float32 values in [-scale, scale), distinct per seed. */
 export function seeded(length: number, seed: number, scale = 1): Float32Array {
   let s = (seed * 2654435761) >>> 0;
