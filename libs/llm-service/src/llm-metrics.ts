@@ -1,6 +1,7 @@
 import { metrics } from '@opentelemetry/api';
 import type { FinishReason } from '@internvl/generation';
 import type { SchedulerObserver } from './scheduler/batch-scheduler';
+import type { GenerationTimings, GenerationUsage } from './scheduler/generation-events';
 
 /** Live values the metrics observe on each scrape. */
 export interface LlmGauges {
@@ -80,16 +81,11 @@ export class LlmMetrics implements SchedulerObserver {
     this.stepDuration.record(seconds(ms));
   }
 
-  finished(
-    reason: FinishReason,
-    usage: { prompt: number; completion: number },
-    perTokenMs: number,
-    totalMs: number,
-  ): void {
+  finished(reason: FinishReason, usage: GenerationUsage, timings: GenerationTimings): void {
     this.sequences.add(1, { 'gen_ai.response.finish_reasons': reason });
-    this.tokens.add(usage.prompt, { 'gen_ai.token.type': 'input' });
-    this.tokens.add(usage.completion, { 'gen_ai.token.type': 'output' });
-    if (usage.completion > 1) this.tpot.record(seconds(perTokenMs));
-    this.duration.record(seconds(totalMs));
+    this.tokens.add(usage.promptTokens, { 'gen_ai.token.type': 'input' });
+    this.tokens.add(usage.completionTokens, { 'gen_ai.token.type': 'output' });
+    if (usage.completionTokens > 1) this.tpot.record(seconds(timings.timePerOutputTokenMs));
+    this.duration.record(seconds(timings.totalMs));
   }
 }

@@ -2,7 +2,7 @@ import { context, trace, SpanStatusCode, type Context, type Span } from '@opente
 import { InternalError, ResourceExhaustedError } from '@internvl/errors';
 import type { FinishReason } from '@internvl/generation';
 import type { StepModel } from '../engine/step-model';
-import type { GenerationEvent } from './generation-events';
+import type { GenerationEvent, GenerationTimings, GenerationUsage } from './generation-events';
 import { Sequence, type SequenceRequest } from './sequence';
 
 /** What the scheduler reports as it works (metrics live behind this). */
@@ -10,12 +10,7 @@ export interface SchedulerObserver {
   admitted(queueMs: number): void;
   firstToken(ms: number): void;
   step(sequences: number, ms: number): void;
-  finished(
-    reason: FinishReason,
-    usage: { prompt: number; completion: number },
-    perTokenMs: number,
-    totalMs: number,
-  ): void;
+  finished(reason: FinishReason, usage: GenerationUsage, timings: GenerationTimings): void;
 }
 
 export interface BatchSchedulerOptions {
@@ -250,7 +245,7 @@ export class BatchScheduler {
   }
 
   private end(seq: Sequence, reason: FinishReason): void {
-    seq.finish(reason);
+    const { usage, timings } = seq.finish(reason);
     const t = this.parents.get(seq);
     this.parents.delete(seq);
     t?.prefill?.end();
@@ -259,14 +254,7 @@ export class BatchScheduler {
       t.decode.setAttribute('gen_ai.response.finish_reasons', [reason]);
       t.decode.end();
     }
-    const last = performance.now();
-    const n = seq.generated.length;
-    this.options.observer?.finished(
-      reason,
-      { prompt: seq.request.inputIds.length, completion: n },
-      n > 1 && seq.firstTokenAt !== undefined ? (last - seq.firstTokenAt) / (n - 1) : 0,
-      last - seq.arrivedAt,
-    );
+    this.options.observer?.finished(reason, usage, timings);
   }
 
   private fail(seq: Sequence, err: unknown): void {

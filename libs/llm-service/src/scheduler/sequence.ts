@@ -40,7 +40,6 @@ export class Sequence {
   readonly arrivedAt = performance.now();
   admittedAt: number | undefined;
   firstTokenAt: number | undefined;
-  finishedWith: FinishReason | undefined;
   /** Set when the caller went away; the scheduler drops the sequence at the next step boundary. */
   cancelled = false;
   private readonly sampler: Sampler;
@@ -86,14 +85,13 @@ export class Sequence {
     return reason;
   }
 
-  /** Sends the finish event and closes the stream. */
-  finish(reason: FinishReason): void {
-    this.finishedWith = reason;
+  /** Sends the finish event (returned too, for metrics) and closes the stream. */
+  finish(reason: FinishReason): GenerationEvent & { type: 'finish' } {
     const now = performance.now();
     const first = this.firstTokenAt ?? now;
     const n = this.generated.length;
-    this.channel.push({
-      type: 'finish',
+    const event = {
+      type: 'finish' as const,
       reason,
       usage: {
         promptTokens: this.request.inputIds.length,
@@ -106,7 +104,9 @@ export class Sequence {
         timePerOutputTokenMs: n > 1 ? (now - first) / (n - 1) : 0,
         totalMs: now - this.arrivedAt,
       },
-    });
+    };
+    this.channel.push(event);
     this.channel.close();
+    return event;
   }
 }
