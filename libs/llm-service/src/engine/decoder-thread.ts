@@ -9,6 +9,7 @@ import {
   float32Tensor,
   int64Tensor,
   type OrtFeeds,
+  type OrtResults,
   type OrtSession,
   type OrtTensor,
 } from '@internvl/ort';
@@ -68,55 +69,67 @@ async function embedIds(embed: OrtSession, ids: ArrayLike<number>, rows: number)
   return kvData(out.inputs_embeds, 'inputs_embeds');
 }
 
-/** A prefill run after `past`: the last position's logits and the grown KV as a block of `seqs`. */
-async function forward(
-  decoder: OrtSession,
-  embeds: KvArray,
-  seqLen: number,
-  past: KvBlock,
-  newLengths: number[],
-): Promise<{ logits: Float32Array; block: KvBlock }> {
-  const rows = past.seqs.length;
-  const total = Math.max(...newLengths);
+/**
+ * What every decoder run is fed besides the cache: the new positions' embeddings [rows, seqLen, D],
+ * each row's total length as a right-padded mask, and a request for the last position's logits.
+ */
+function stepFeeds(embeds: KvArray, seqLen: number, lengths: readonly number[]): OrtFeeds {
+  const rows = lengths.length;
+  const total = Math.max(...lengths);
   const mask = new BigInt64Array(rows * total);
-  newLengths.forEach((n, r) => mask.fill(1n, r * total, r * total + n));
-  const feeds: OrtFeeds = {
+  lengths.forEach((n, r) => mask.fill(1n, r * total, r * total + n));
+  return {
     inputs_embeds: tensor(embeds, [rows, seqLen, D]),
     attention_mask: int64Tensor(mask, [rows, total]),
     logits_to_keep: LAST_POSITION,
   };
-  for (let i = 0; i < numLayers; i++) {
-    feeds[`past_key_values.${i}.key`] = tensor(past.keys[i]!, [rows, KV, past.capacity, HD]);
-    feeds[`past_key_values.${i}.value`] = tensor(past.values[i]!, [rows, KV, past.capacity, HD]);
-  }
-  const out = await decoder.run(feeds);
-  const logits = out.logits;
-  if (!(logits?.data instanceof Float32Array)) {
+}
+
+function logitsOf(out: OrtResults): Float32Array {
+  const logits = out.logits?.data;
+  if (!(logits instanceof Float32Array)) {
     throw new FailedPreconditionError('decoder.onnx output logits is not a float32 tensor');
   }
-  const present = out['present.0.key'];
+  return logits;
+}
+
+/** One sequence's next prompt positions after `past`: the last position's logits and the grown KV. */
+async function prefillRun(
+  decoder: OrtSession,
+  embeds: KvArray,
+  count: number,
+  past: KvBlock,
+): Promise<{ logits: Float32Array; block: KvBlock }> {
+  const length = past.lengths[0]! + count;
+  const feeds = stepFeeds(embeds, count, [length]);
+  for (let i = 0; i < numLayers; i++) {
+    feeds[`past_key_values.${i}.key`] = tensor(past.keys[i]!, [1, KV, past.capacity, HD]);
+    feeds[`past_key_values.${i}.value`] = tensor(past.values[i]!, [1, KV, past.capacity, HD]);
+  }
+  const out = await decoder.run(feeds);
   const block: KvBlock = {
     seqs: past.seqs,
     keys: [],
     values: [],
-    capacity: present?.dims[2] ?? total,
-    lengths: newLengths,
+    capacity: out['present.0.key']?.dims[2] ?? length,
+    lengths: [length],
   };
   for (let i = 0; i < numLayers; i++) {
     block.keys.push(kvData(out[`present.${i}.key`], `present.${i}.key`));
     block.values.push(kvData(out[`present.${i}.value`], `present.${i}.value`));
   }
-  return { logits: logits.data, block };
+  return { logits: logitsOf(out), block };
 }
 
-function emptyBlock(seqs: number[]): KvBlock {
+/** The cache of a sequence before its first prompt chunk. */
+function emptyBlock(seq: number): KvBlock {
   const none = config.dtype === 'float16' ? new Uint16Array(0) : new Float32Array(0);
   return {
-    seqs,
+    seqs: [seq],
     keys: Array.from({ length: numLayers }, () => none),
     values: Array.from({ length: numLayers }, () => none),
     capacity: 0,
-    lengths: seqs.map(() => 0),
+    lengths: [0],
   };
 }
 
@@ -154,8 +167,8 @@ async function prefill(
   if (!p) throw new InvalidArgumentError(`sequence ${seq} has no prompt being prefilled`);
   const count = Math.min(maxTokens, p.length - p.done);
   const chunk = p.embeds.slice(p.done * D, (p.done + count) * D);
-  const past = waiting.get(seq) ?? emptyBlock([seq]);
-  const { logits, block } = await forward(decoder, chunk, count, past, [p.done + count]);
+  const past = waiting.get(seq) ?? emptyBlock(seq);
+  const { logits, block } = await prefillRun(decoder, chunk, count, past);
   waiting.set(seq, block);
   p.done += count;
   if (p.done < p.length) return new Float32Array(0);
@@ -208,22 +221,14 @@ async function decode(
 ): Promise<Float32Array> {
   const block = blockFor(seqs);
   decoding = block;
-  const rows = seqs.length;
-  const embeds = await embedIds(embed, tokens, rows);
+  const embeds = await embedIds(embed, tokens, seqs.length);
   const lengths = block.lengths.map((n) => n + 1);
-  const total = Math.max(...lengths);
-  const mask = new BigInt64Array(rows * total);
-  lengths.forEach((n, r) => mask.fill(1n, r * total, r * total + n));
-  const dims = [rows, KV, block.capacity, HD];
+  const dims = [seqs.length, KV, block.capacity, HD];
   const tensors = (block.tensors ??= {
     keys: block.keys.map((k) => tensor(k, dims)),
     values: block.values.map((v) => tensor(v, dims)),
   });
-  const feeds: OrtFeeds = {
-    inputs_embeds: tensor(embeds, [rows, 1, D]),
-    attention_mask: int64Tensor(mask, [rows, total]),
-    logits_to_keep: LAST_POSITION,
-  };
+  const feeds = stepFeeds(embeds, 1, lengths);
   const fetches: Record<string, OrtTensor | null> = { logits: null };
   for (let i = 0; i < numLayers; i++) {
     feeds[`past_key_values.${i}.key`] = fetches[`present.${i}.key`] = tensors.keys[i]!;
@@ -231,11 +236,7 @@ async function decode(
   }
   const out = await decoder.run(feeds, fetches);
   block.lengths = lengths;
-  const logits = out.logits?.data;
-  if (!(logits instanceof Float32Array)) {
-    throw new FailedPreconditionError('decoder.onnx output logits is not a float32 tensor');
-  }
-  return logits;
+  return logitsOf(out);
 }
 
 function free(seqs: number[]): void {
