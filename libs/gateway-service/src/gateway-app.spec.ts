@@ -7,7 +7,7 @@ import { ChatServiceClient, type ChatResponse } from '@internvl/contracts';
 import { runService, type RunningService } from '@internvl/service-kit';
 import { createGatewayApp, type GatewayRuntime } from './gateway-app';
 import { chat, echoOf, FakeStack, image, text, user } from './testing/chat-fixtures';
-import { makeSelfSignedCert } from './testing/self-signed-cert';
+import { writeTestCertFiles } from './testing/test-cert-files';
 
 let stack: FakeStack;
 before(async () => {
@@ -91,9 +91,8 @@ test('a bad downstream address is refused at start-up, naming the option', async
   );
 });
 
-test('with tls_cert_file and tls_key_file both the gRPC and the HTTP port speak TLS', async (t) => {
-  const tls = makeSelfSignedCert();
-  if (!tls) return t.skip('openssl is not installed');
+test('with tls_cert_file and tls_key_file both the gRPC and the HTTP port speak TLS', async () => {
+  const tls = writeTestCertFiles();
   const { service, runtime } = await start(['--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile]);
   try {
     const client = new ChatServiceClient(`127.0.0.1:${service.port}`, credentials.createSsl(tls.cert));
