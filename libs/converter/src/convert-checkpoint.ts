@@ -126,7 +126,7 @@ export async function convertCheckpoint(options: ConvertOptions): Promise<ModelM
   progress({ stage: 'embed', done: 0, total: 1, message: 'embedding table' });
   save(buildEmbedGraph(config, reader, options.precision, stream(FILES.embed)), to, FILES.embed, metadata);
   progress({ stage: 'embed', done: 1, total: 1, message: 'embedding table' });
-  const decoder = buildDecoderGraph(config, reader, options.precision, maxContextTokens, {
+  const decoder = buildDecoderGraph(config, reader, options.precision, {
     graph: stream(FILES.decoder),
     onLayer: (done, total) =>
       progress({ stage: 'decoder', done, total, message: `decoder layer ${done}/${total}` }),

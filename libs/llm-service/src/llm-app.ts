@@ -5,12 +5,14 @@ import {
   type GenerateRequest,
   type GenerateResponse,
 } from '@internvl/contracts';
+import { totalmem } from 'node:os';
 import { bidiStreaming, envName, flagName, unary, type ServiceApp } from '@internvl/service-kit';
 import { llmSchema } from './llm-config';
 import { handleGenerate, handleGetLlmInfo, handleRenderPrompt, type LlmHandlerDeps } from './llm-handler';
 import { LlmMetrics } from './llm-metrics';
 import { LlmModel } from './llm-model';
 import { BatchScheduler } from './scheduler/batch-scheduler';
+import { KvAdmission } from './kv-cache/kv-admission';
 import type { StepModel } from './engine/step-model';
 
 /** The live parts of a started llm tier (tests and benchmarks read them). */
@@ -45,11 +47,15 @@ export function createLlmApp(hooks: LlmAppHooks = {}): ServiceApp<typeof llmSche
         deviceId: config.device_id,
         requireGpu: config.require_gpu,
         intraOpThreads: config.intra_op_threads,
+        kvCacheBytes: config.kv_cache_bytes || Math.floor(totalmem() * 0.3),
+        kvBlockTokens: config.kv_block_tokens,
+        prefixCaching: config.prefix_caching,
+        maxActive: config.max_active_sequences,
         warn: (message) => log.warn(message),
       });
       // A one-token prefill so the first request does not pay for ORT's lazy initialization.
       const bos = model.manifest.tokens.bos;
-      await model.engine.prefill(0, { inputIds: Int32Array.of(bos) }, 1);
+      await model.engine.prefill(0, { inputIds: Int32Array.of(bos, bos) }, 2);
       model.engine.free([0]);
       log.info(
         {
@@ -58,6 +64,8 @@ export function createLlmApp(hooks: LlmAppHooks = {}): ServiceApp<typeof llmSche
           template: model.template.name,
           provider: model.engine.provider,
           maxContextTokens: model.maxContextTokens,
+          kvCacheBytes: model.engine.kvBudgetBytes,
+          prefixCaching: config.prefix_caching,
           loadMs: Math.round(performance.now() - started),
         },
         `llm model loaded on ${model.engine.provider}`,
@@ -68,10 +76,12 @@ export function createLlmApp(hooks: LlmAppHooks = {}): ServiceApp<typeof llmSche
         maxQueue: config.max_queue,
         prefillChunkTokens: config.prefill_chunk_tokens,
         queueLimitHint: option('max_queue'),
+        admission: new KvAdmission(model.engine.kvBudgetBytes, model.engine.kvBytesPerPosition),
+        kvLimitHint: option('kv_cache_bytes'),
         observer: new LlmMetrics({
           activeSequences: () => scheduler.activeCount,
           queuedSequences: () => scheduler.queuedCount,
-          kvCacheBytes: () => model.engine.cachedBytes,
+          kv: () => model.engine.kv,
         }),
       });
       const deps: LlmHandlerDeps = {

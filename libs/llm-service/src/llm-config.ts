@@ -40,4 +40,22 @@ export const llmSchema = defineSchema({
     doc: 'Largest max_new_tokens a request may ask for.',
   },
   max_stop_strings: { type: 'int', default: 16, min: 0, doc: 'Most stop strings in one request.' },
+  kv_cache_bytes: {
+    type: 'int',
+    default: 0,
+    min: 0,
+    doc: 'Bytes the KV cache (running sequences + prefix cache) may hold; 0 = 30% of system memory. A request waits until its prompt + max_new_tokens fit; one that could never fit is refused with RESOURCE_EXHAUSTED.',
+  },
+  prefix_caching: {
+    type: 'bool',
+    default: true,
+    doc: 'Keep KV blocks of prompts and answers for later requests with the same prefix (the next round of a chat, several questions about one image); least recently used blocks give way.',
+  },
+  kv_block_tokens: {
+    type: 'int',
+    default: 16,
+    min: 1,
+    max: 4096,
+    doc: 'Positions per prefix-cache block: a prefix is reused in whole blocks.',
+  },
 });

@@ -67,6 +67,7 @@ for (const llm of ['phi3', 'internlm2'] as const) {
         promptTokens: got.prompt!.inputIds.length,
         imageTokens: 256,
         completionTokens: reference.length,
+        cachedTokens: 0,
       });
       assert.ok(got.finish!.timings!.timeToFirstTokenMs > 0);
     });

@@ -11,7 +11,7 @@ import { InvalidArgumentError } from '@internvl/errors';
 import { toFloatTypeInSteps } from '@internvl/float-formats';
 import type { FinishReason } from '@internvl/generation';
 import type { CallContext } from '@internvl/service-kit';
-import type { KvArray } from './engine/kv-rows';
+import type { KvArray } from '@internvl/ort';
 import type { LlmModel } from './llm-model';
 import { buildPrompt, type PromptContext } from './request/build-prompt';
 import { generationSettings, type GenerationLimits } from './request/generation-settings';
@@ -86,6 +86,7 @@ export async function* handleGenerate(
     {
       inputIds: Int32Array.from(prompt.ids),
       imageEmbeds: await imageRows(images, model.manifest.decoderDtype),
+      imageRows: images.map((i) => i.numTiles * model.tokensPerTile),
       imageTokens: prompt.imageTokens,
       ...settings,
       decode: (ids) => model.tokenizer.decode(ids),

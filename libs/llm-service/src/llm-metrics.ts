@@ -2,12 +2,13 @@ import { metrics } from '@opentelemetry/api';
 import type { FinishReason } from '@internvl/generation';
 import type { SchedulerObserver } from './scheduler/batch-scheduler';
 import type { GenerationTimings, GenerationUsage } from './scheduler/generation-events';
+import type { KvCacheStats } from './kv-cache/kv-cache-manager';
 
 /** Live values the metrics observe on each scrape. */
 export interface LlmGauges {
   activeSequences(): number;
   queuedSequences(): number;
-  kvCacheBytes(): number;
+  kv(): KvCacheStats;
 }
 
 const seconds = (ms: number) => ms / 1000;
@@ -62,10 +63,32 @@ export class LlmMetrics implements SchedulerObserver {
       .addCallback((r) => r.observe(gauges.queuedSequences()));
     this.meter
       .createObservableGauge('internvl.llm.kv_cache.bytes', {
-        description: 'Bytes of KV cache held by live sequences.',
+        description: 'Bytes the KV cache holds: running sequences (arena) and prefix-cache blocks, by kind.',
         unit: 'By',
       })
-      .addCallback((r) => r.observe(gauges.kvCacheBytes()));
+      .addCallback((r) => {
+        const kv = gauges.kv();
+        r.observe(kv.arenaBytes, { 'internvl.kv_cache.kind': 'arena' });
+        r.observe(kv.prefixBytes, { 'internvl.kv_cache.kind': 'prefix' });
+      });
+    this.meter
+      .createObservableGauge('internvl.llm.kv_cache.usage', {
+        description: 'Fraction of the KV arena filled by running sequences (vLLM kv_cache_usage_perc).',
+      })
+      .addCallback((r) => {
+        const kv = gauges.kv();
+        r.observe(kv.capacityPositions > 0 ? kv.usedPositions / kv.capacityPositions : 0);
+      });
+    this.meter
+      .createObservableCounter('internvl.llm.prefix_cache.queries', {
+        description: 'Prompt tokens looked up in the prefix cache (vLLM prefix_cache_queries).',
+      })
+      .addCallback((r) => r.observe(gauges.kv().prefixQueriedTokens));
+    this.meter
+      .createObservableCounter('internvl.llm.prefix_cache.hits', {
+        description: 'Prompt tokens found in the prefix cache and not computed (vLLM prefix_cache_hits).',
+      })
+      .addCallback((r) => r.observe(gauges.kv().prefixHitTokens));
   }
 
   admitted(queueMs: number): void {
@@ -85,6 +108,7 @@ export class LlmMetrics implements SchedulerObserver {
     this.sequences.add(1, { 'gen_ai.response.finish_reasons': reason });
     this.tokens.add(usage.promptTokens, { 'gen_ai.token.type': 'input' });
     this.tokens.add(usage.completionTokens, { 'gen_ai.token.type': 'output' });
+    this.tokens.add(usage.cachedTokens, { 'gen_ai.token.type': 'cached_input' });
     if (usage.completionTokens > 1) this.tpot.record(seconds(timings.timePerOutputTokenMs));
     this.duration.record(seconds(timings.totalMs));
   }

@@ -2,7 +2,9 @@ import { InvalidArgumentError } from '@internvl/errors';
 import type { InternVLConfig } from './model-config';
 
 // 2: decoder.onnx takes logits_to_keep.
-export const MANIFEST_FORMAT = 'internvl-onnx/2';
+// 3: decoder.onnx reads the cache in place and returns only the new K/V rows; the caller rotates
+//    (rope_cos/rope_sin per position) and masks (past_bias/new_bias).
+export const MANIFEST_FORMAT = 'internvl-onnx/3';
 export const MANIFEST_FILE = 'manifest.json';
 
 /** Describes a converted model directory: everything the services need, nothing hard-coded. */
@@ -14,7 +16,7 @@ export interface ModelManifest {
   /** Element type of vision input/output and of the decoder's inputs_embeds and KV cache. */
   visionDtype: 'float32' | 'float16';
   decoderDtype: 'float32' | 'float16';
-  /** Longest prompt + generation the decoder's rotary cache covers. */
+  /** Longest prompt + generation the llm tier serves (the converter's --max-context). */
   maxContextTokens: number;
   config: InternVLConfig;
   files: { vision: string; embed: string; decoder: string; tokenizer: string };

@@ -1,37 +1,27 @@
 import { attr, GraphBuilder, type GraphBuilderOptions } from '@internvl/onnx';
-import type { InternVLConfig } from '@internvl/model-config';
-import { concatRows, decoderWeights } from './decoder-weights';
-import { floatInit, floatType, linear } from './linear';
+import { DECODER_IO, type InternVLConfig } from '@internvl/model-config';
+import { decoderWeights } from './decoder-weights';
+import { floatType, linear } from './linear';
 import { rmsNorm, skipRmsNorm } from './norms';
-import { ropeCaches } from './rope-cache';
 import type { Precision, WeightSource } from './weight-source';
 
-/** Tensor names of decoder.onnx (onnxruntime-genai conventions). */
-export const DECODER_IO = {
-  inputsEmbeds: 'inputs_embeds',
-  attentionMask: 'attention_mask',
-  /** int64 scalar k: logits for the last k positions of each row only; 0 = all positions. */
-  logitsToKeep: 'logits_to_keep',
-  logits: 'logits',
-  pastKey: (i: number) => `past_key_values.${i}.key`,
-  pastValue: (i: number) => `past_key_values.${i}.value`,
-  presentKey: (i: number) => `present.${i}.key`,
-  presentValue: (i: number) => `present.${i}.value`,
-} as const;
+export { DECODER_IO };
 
 /**
- * decoder.onnx: inputs_embeds [b, s, D] + attention_mask [b, past+s] (int64, 1 = real token) +
- * past_key_values.{i}.key/value [b, kv, past, hd] + logits_to_keep k (int64 scalar) → logits
- * [b, k, vocab] for the last k positions (all s when k is 0; float32) +
- * present.{i}.key/value [b, kv, past+s, hd]. Attention is com.microsoft GroupQueryAttention with
- * packed QKV and rotary applied inside; residual adds are fused into SkipSimplifiedLayerNormalization.
- * Works for prefill of any length and single-token decode; `maxPositions` bounds the rotary cache.
+ * decoder.onnx (contract and shapes in model-config's DECODER_IO): new positions' embeddings and
+ * rotation + the cache as it is → logits of the asked positions + the new positions' K/V rows.
+ *
+ * Attention reads the past straight from the caller's buffers: scores against the past
+ * (FusedMatMul with transB, no transpose or concat of the cache) and against the new positions are
+ * soft-maxed together and applied to both value sets. Nothing cache-sized is copied or output, so
+ * a step costs the cache's bytes once. Query heads are grouped per KV head ([b, KV, G·s, hd]) so
+ * each KV head is read once however many query heads share it (GQA).
+ * Residual adds are fused into SkipSimplifiedLayerNormalization.
  */
 export function buildDecoderGraph(
   config: InternVLConfig,
   weights: WeightSource,
   precision: Precision,
-  maxPositions: number,
   options: { graph?: GraphBuilderOptions; onLayer?: (i: number, total: number) => void } = {},
 ): GraphBuilder {
   const l = config.llm;
@@ -39,60 +29,43 @@ export function buildDecoderGraph(
   const hd = l.headDim;
   const H = l.numHeads;
   const KV = l.numKvHeads;
+  const G = H / KV;
   const I = l.intermediateSize;
+  const half = hd / 2;
   const type = floatType(precision);
   const w = decoderWeights(config, weights);
   const g = new GraphBuilder('internvl_decoder', options.graph);
+  const toType = (x: string) => (type === 'float32' ? x : g.op('Cast', [x], { to: attr.int(10) }));
 
   const embeds = g.input(DECODER_IO.inputsEmbeds, type, ['batch', 'seq', D]);
-  const mask = g.input(DECODER_IO.attentionMask, 'int64', ['batch', 'total_seq']);
-  // GroupQueryAttention wants, per row, the index of its last real token and the padded total length.
-  const seqlensK = g.op(
-    'Cast',
-    [
-      g.op('Sub', [
-        g.op('ReduceSum', [mask, g.constant([1], 'int64')], { keepdims: attr.int(0) }),
-        g.constant([1], 'int64'),
-      ]),
-    ],
-    { to: attr.int(6) },
+  // [b, s, 1, hd]: one half serves both halves of rotate_half; broadcast over heads.
+  const rotary = (name: string) => {
+    const rows = g.input(name, 'float32', ['batch', 'seq', half]);
+    return toType(
+      g.op('Unsqueeze', [g.op('Concat', [rows, rows], { axis: attr.int(-1) }), g.constant([2], 'int64')]),
+    );
+  };
+  const cos = rotary(DECODER_IO.ropeCos);
+  const sin = rotary(DECODER_IO.ropeSin);
+  const pastBias = toType(g.input(DECODER_IO.pastBias, 'float32', ['batch', 1, 1, 'past_seq']));
+  // [b, 1, s, s] → [b, 1, G·s, s]: the mask of new positions repeated for each query head of a group.
+  const newBias = toType(
+    g.op('Tile', [
+      g.input(DECODER_IO.newBias, 'float32', ['batch', 1, 'seq', 'seq']),
+      g.constant([1, 1, G, 1], 'int64'),
+    ]),
   );
-  const totalLen64 = g.op('Gather', [g.op('Shape', [mask]), g.constant([1], 'int64', [])], {
-    axis: attr.int(0),
-  });
-  const totalLen = g.op('Cast', [totalLen64], { to: attr.int(6) });
+  const logitsIndices = g.input(DECODER_IO.logitsIndices, 'int64', ['logits_rows']);
+  const scale = 1 / Math.sqrt(hd);
 
-  const caches = ropeCaches(l, maxPositions);
-  const half = hd / 2;
-  let cos: string;
-  let sin: string;
-  if (caches.long) {
-    // LongRoPE: choose the long-factor cache once the sequence passes original_max_position_embeddings.
-    const cosBoth = floatInit(
-      g,
-      'rope.cos_short_long',
-      concatRows(caches.short.cos, caches.long.cos),
-      [2, maxPositions, half],
-      precision,
-    );
-    const sinBoth = floatInit(
-      g,
-      'rope.sin_short_long',
-      concatRows(caches.short.sin, caches.long.sin),
-      [2, maxPositions, half],
-      precision,
-    );
-    const useLong = g.op(
-      'Cast',
-      [g.op('Greater', [totalLen64, g.constant([l.originalMaxPositionEmbeddings], 'int64', [])])],
-      { to: attr.int(7) },
-    );
-    cos = g.op('Gather', [cosBoth, useLong], { axis: attr.int(0) });
-    sin = g.op('Gather', [sinBoth, useLong], { axis: attr.int(0) });
-  } else {
-    cos = floatInit(g, 'rope.cos', caches.short.cos, [maxPositions, half], precision);
-    sin = floatInit(g, 'rope.sin', caches.short.sin, [maxPositions, half], precision);
-  }
+  const rotate = (x: string) => {
+    const [x1, x2] = g.node('Split', [x, g.constant([half, half], 'int64')], {
+      attrs: { axis: attr.int(-1) },
+      outputs: 2,
+    }) as [string, string];
+    const rotated = g.op('Concat', [g.op('Neg', [x2]), x1], { axis: attr.int(-1) });
+    return g.op('Add', [g.op('Mul', [x, cos]), g.op('Mul', [rotated, sin])]);
+  };
 
   let residual = embeds;
   let pending: string | undefined; // output of the previous block, not yet added to the residual
@@ -118,23 +91,65 @@ export function buildDecoderGraph(
       { name: `layers.${i}.qkv`, weight: lw.qkv, inFeatures: D, outFeatures: (H + 2 * KV) * hd },
       precision,
     );
+    const [q, k, v] = g.node('Split', [qkv, g.constant([H * hd, KV * hd, KV * hd], 'int64')], {
+      attrs: { axis: attr.int(-1) },
+      outputs: 3,
+    }) as [string, string, string];
+    const heads = (x: string, n: number) => g.op('Reshape', [x, g.constant([0, 0, n, hd], 'int64')]);
+    // [b, s, KV, G, hd] → [b, KV, G, s, hd] → [b, KV, G·s, hd]
+    const query = g.op('Reshape', [
+      g.op('Transpose', [g.op('Reshape', [rotate(heads(q, H)), g.constant([0, 0, KV, G, hd], 'int64')])], {
+        perm: attr.ints([0, 2, 3, 1, 4]),
+      }),
+      g.constant([0, KV, -1, hd], 'int64'),
+    ]);
+    const newKey = g.op('Transpose', [rotate(heads(k, KV))], { perm: attr.ints([0, 2, 1, 3]) });
+    const newValue = g.op('Transpose', [heads(v, KV)], { perm: attr.ints([0, 2, 1, 3]) });
+    g.node('Identity', [newKey], { outputs: [DECODER_IO.newKey(i)] });
+    g.node('Identity', [newValue], { outputs: [DECODER_IO.newValue(i)] });
+    g.output(DECODER_IO.newKey(i), type, ['batch', KV, 'seq', hd]);
+    g.output(DECODER_IO.newValue(i), type, ['batch', KV, 'seq', hd]);
+
     const pastK = g.input(DECODER_IO.pastKey(i), type, ['batch', KV, 'past_seq', hd]);
     const pastV = g.input(DECODER_IO.pastValue(i), type, ['batch', KV, 'past_seq', hd]);
-    const [attn] = g.node('GroupQueryAttention', [qkv, '', '', pastK, pastV, seqlensK, totalLen, cos, sin], {
-      attrs: {
-        num_heads: attr.int(H),
-        kv_num_heads: attr.int(KV),
-        do_rotary: attr.int(1),
-        rotary_interleaved: attr.int(0),
-      },
-      domain: 'com.microsoft',
-      outputs: [g.uniqueName(`layers.${i}.attn`), DECODER_IO.presentKey(i), DECODER_IO.presentValue(i)],
-    });
-    g.output(DECODER_IO.presentKey(i), type, ['batch', KV, 'total_seq', hd]);
-    g.output(DECODER_IO.presentValue(i), type, ['batch', KV, 'total_seq', hd]);
+    const scores = (keys: string, bias: string) =>
+      g.op('Add', [
+        g.op(
+          'FusedMatMul',
+          [query, keys],
+          { transB: attr.int(1), alpha: attr.float(scale) },
+          'com.microsoft',
+        ),
+        bias,
+      ]);
+    const probs = g.op(
+      'Softmax',
+      [g.op('Concat', [scores(pastK, pastBias), scores(newKey, newBias)], { axis: attr.int(-1) })],
+      { axis: attr.int(-1) },
+    );
+    const lengths = g.op(
+      'Concat',
+      [
+        g.op('Shape', [pastK], { start: attr.int(2), end: attr.int(3) }),
+        g.op('Shape', [newKey], { start: attr.int(2), end: attr.int(3) }),
+      ],
+      { axis: attr.int(0) },
+    );
+    const [pPast, pNew] = g.node('Split', [probs, lengths], {
+      attrs: { axis: attr.int(-1) },
+      outputs: 2,
+    }) as [string, string];
+    const context = g.op('Add', [g.op('MatMul', [pPast, pastV]), g.op('MatMul', [pNew, newValue])]);
+    // [b, KV, G·s, hd] → [b, KV, G, s, hd] → [b, s, KV, G, hd] → [b, s, H·hd]
+    const attn = g.op('Reshape', [
+      g.op('Transpose', [g.op('Reshape', [context, g.constant([0, KV, G, -1, hd], 'int64')])], {
+        perm: attr.ints([0, 3, 1, 2, 4]),
+      }),
+      g.constant([0, 0, H * hd], 'int64'),
+    ]);
     const o = linear(
       g,
-      attn!,
+      attn,
       { name: `layers.${i}.o_proj`, weight: lw.o, inFeatures: H * hd, outFeatures: D },
       precision,
     );
@@ -162,34 +177,24 @@ export function buildDecoderGraph(
   }
 
   const final = skipRmsNorm(g, pending!, residual, 'final_norm', w.finalNorm(), l.rmsNormEps, precision);
-  // A prefill needs only its last position's logits: the rest would cost an lm_head GEMM and, at a
-  // real vocabulary, hundreds of MB of output for an image prompt.
-  const keep = g.input(DECODER_IO.logitsToKeep, 'int64', []);
-  const seq = g.op('Gather', [g.op('Shape', [final.normed]), g.constant([1], 'int64', [])], {
-    axis: attr.int(0),
-  });
-  const kept = g.op('Where', [
-    g.op('Equal', [keep, g.constant([0], 'int64', [])]),
-    seq,
-    g.op('Min', [keep, seq]),
-  ]);
-  const start = g.op('Unsqueeze', [g.op('Sub', [seq, kept]), g.constant([0], 'int64')]);
-  const lastPositions = g.op('Slice', [
-    final.normed,
-    start,
-    g.constant([Number.MAX_SAFE_INTEGER], 'int64'),
-    g.constant([1], 'int64'),
-  ]);
+  // Only the asked positions go through lm_head: a prefill needs one row, not a [s, vocab] GEMM.
+  const picked = g.op(
+    'Gather',
+    [g.op('Reshape', [final.normed, g.constant([-1, D], 'int64')]), logitsIndices],
+    {
+      axis: attr.int(0),
+    },
+  );
   let logits = linear(
     g,
-    lastPositions,
+    picked,
     { name: 'lm_head', weight: w.lmHead(), inFeatures: D, outFeatures: l.vocabSize },
     precision,
   );
   // Sampling wants fp32 logits whatever the compute precision.
   if (type === 'float16') logits = g.op('Cast', [logits], { to: attr.int(1) });
   g.node('Identity', [logits], { outputs: [DECODER_IO.logits] });
-  g.output(DECODER_IO.logits, 'float32', ['batch', 'logits_seq', l.vocabSize]);
+  g.output(DECODER_IO.logits, 'float32', ['logits_rows', l.vocabSize]);
   return g;
 }
 

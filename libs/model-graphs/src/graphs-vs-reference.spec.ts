@@ -5,26 +5,21 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { InternVLConfig, LlmArchitecture } from '@internvl/model-config';
 import { saveModel } from '@internvl/onnx';
-import {
-  createSession,
-  float16Tensor,
-  float32Tensor,
-  int64Tensor,
-  toFloat32,
-  type OrtSession,
-  type OrtTensor,
-} from '@internvl/ort';
+import { createSession, float32Tensor, SequenceDecoder, toFloat32, type OrtSession } from '@internvl/ort';
 import { f32ToF16 } from '@internvl/float-formats';
 import { dequantizeMatMulNBits, quantizeMatMulNBits } from '@internvl/onnx';
 import {
   argmax,
+  cachedGenerationRotary,
   decoderForward,
+  decoderHiddenStates,
+  lmHeadLogits,
   randomWeightSource,
   tinyInternVLConfig,
   visionForward,
   type WeightSource as RefWeights,
 } from '@internvl/reference-model';
-import { buildDecoderGraph, DECODER_IO } from './decoder-graph';
+import { buildDecoderGraph } from './decoder-graph';
 import { transposeWeight } from './linear';
 import { buildVisionGraph, VISION_IO } from './vision-graph';
 import type { Precision, WeightSource } from './weight-source';
@@ -80,115 +75,124 @@ async function session(graphPath: string): Promise<OrtSession> {
   return (await createSession(graphPath, { provider: 'cpu', intraOpNumThreads: 2 })).session;
 }
 
-class DecoderRunner {
-  constructor(
-    private readonly s: OrtSession,
-    private readonly config: InternVLConfig,
-    private readonly precision: Precision,
-  ) {}
-
-  /** Runs one forward over `embeds` [t, D] after `past` (undefined = empty cache). */
-  async step(
-    embeds: Float32Array,
-    t: number,
-    past: OrtTensor[][] | undefined,
-    total: number,
-    logitsToKeep?: number,
-  ): Promise<{ logits: Float32Array; present: OrtTensor[][] }> {
-    const l = this.config.llm;
-    const fp16 = this.precision === 'fp16';
-    const feeds: Record<string, OrtTensor> = {
-      [DECODER_IO.inputsEmbeds]: fp16
-        ? float16Tensor(f32ToF16(embeds), [1, t, l.hiddenSize])
-        : float32Tensor(embeds, [1, t, l.hiddenSize]),
-      [DECODER_IO.attentionMask]: int64Tensor(new Array<number>(total).fill(1), [1, total]),
-    };
-    for (let i = 0; i < l.numLayers; i++) {
-      const empty = fp16
-        ? float16Tensor(new Uint16Array(0), [1, l.numKvHeads, 0, l.headDim])
-        : float32Tensor(new Float32Array(0), [1, l.numKvHeads, 0, l.headDim]);
-      feeds[DECODER_IO.pastKey(i)] = past ? past[i]![0]! : empty;
-      feeds[DECODER_IO.pastValue(i)] = past ? past[i]![1]! : empty;
-    }
-    feeds[DECODER_IO.logitsToKeep] = int64Tensor([logitsToKeep ?? 0], []);
-    const out = await this.s.run(feeds);
-    const present = Array.from({ length: l.numLayers }, (_, i) => [
-      out[DECODER_IO.presentKey(i)]!,
-      out[DECODER_IO.presentValue(i)]!,
-    ]);
-    return { logits: toFloat32(out[DECODER_IO.logits]!), present };
-  }
-}
+const asDtype = (precision: Precision, x: Float32Array) => (precision === 'fp16' ? f32ToF16(x) : x);
 
 for (const architecture of ['Phi3ForCausalLM', 'InternLM2ForCausalLM'] as LlmArchitecture[]) {
   describe(`decoder.onnx (${architecture}) against the reference forward`, () => {
-    const config = tinyInternVLConfig(architecture);
-    const ref = randomWeightSource(config, 7);
-    const weights = asGraphWeights(ref);
     const T = 12;
-    const D = config.llm.hiddenSize;
-    const V = config.llm.vocabSize;
     const rand = seeded(3);
-    const embeds = Float32Array.from({ length: T * D }, () => rand());
-    const expected = decoderForward(config, ref, embeds, T);
-    const runners = new Map<Precision, DecoderRunner>();
-    const runner = async (precision: Precision) => {
-      if (!runners.has(precision)) {
-        const path = join(dir, `${architecture}-${precision}.onnx`);
-        saveModel(buildDecoderGraph(config, weights, precision, 512), path);
-        runners.set(precision, new DecoderRunner(await session(path), config, precision));
-      }
-      return runners.get(precision)!;
+    const setup = (config: InternVLConfig) => {
+      const ref = randomWeightSource(config, 7);
+      const D = config.llm.hiddenSize;
+      const embeds = Float32Array.from({ length: T * D }, () => rand());
+      const sessions = new Map<Precision, OrtSession>();
+      const decoder = async (precision: Precision) => {
+        if (!sessions.has(precision)) {
+          const path = join(
+            dir,
+            `${architecture}-${config.llm.maxPositionEmbeddings}-${config.llm.originalMaxPositionEmbeddings}-${precision}.onnx`,
+          );
+          saveModel(buildDecoderGraph(config, asGraphWeights(ref), precision), path);
+          sessions.set(precision, await session(path));
+        }
+        return new SequenceDecoder(
+          sessions.get(precision)!,
+          config.llm,
+          precision === 'fp16' ? 'float16' : 'float32',
+        );
+      };
+      return {
+        config,
+        ref,
+        D,
+        V: config.llm.vocabSize,
+        embeds,
+        expected: decoderForward(config, ref, embeds, T),
+        decoder,
+      };
     };
+    const { config, ref, V, embeds, expected, decoder } = setup(tinyInternVLConfig(architecture));
+    // A small switch point so prompts cross it in a few tokens: Phi-3 LongRoPE changes factors past
+    // original_max_position_embeddings, InternLM2 dynamic NTK rescales its base past max_position_embeddings.
+    const switchAt = 8;
+    const switching = setup(
+      tinyInternVLConfig(
+        architecture,
+        architecture === 'Phi3ForCausalLM'
+          ? { llm: { originalMaxPositionEmbeddings: switchAt } }
+          : { llm: { maxPositionEmbeddings: switchAt } },
+      ),
+    );
+    const prefillAll = async (precision: Precision) =>
+      (await decoder(precision)).run(asDtype(precision, embeds), T, T, T);
 
     test('fp32 prefill logits equal the reference within 1e-4 relative', async () => {
-      const { logits } = await (await runner('fp32')).step(embeds, T, undefined, T);
+      const logits = await prefillAll('fp32');
       assert.ok(relativeError(logits, expected) < 1e-4, `relative error ${relativeError(logits, expected)}`);
     });
 
-    test('prefill + cached single-token decode steps give the full-recompute logits', async () => {
-      const r = await runner('fp32');
-      const prefill = 8;
-      let { present } = await r.step(embeds.subarray(0, prefill * D), prefill, undefined, prefill);
-      for (let t = prefill; t < T; t++) {
-        const out = await r.step(embeds.subarray(t * D, (t + 1) * D), 1, present, t + 1);
-        present = out.present;
-        const err = relativeError(out.logits, expected.subarray(t * V, (t + 1) * V));
-        assert.ok(err < 1e-4, `step ${t}: relative error ${err}`);
+    test(`a prompt past the rotary switch (${T} > ${switchAt}) prefilled in 5-token chunks equals the one-shot reference`, async () => {
+      const { decoder, embeds, expected, D, V } = switching;
+      const r = await decoder('fp32');
+      const logits: Float32Array[] = [];
+      for (let t = 0; t < T; t += 5) {
+        const n = Math.min(5, T - t);
+        logits.push(await r.run(embeds.subarray(t * D, (t + n) * D), n, T, n));
       }
+      const all = new Float32Array(T * V);
+      let at = 0;
+      for (const l of logits) (all.set(l, at), (at += l.length));
+      assert.ok(relativeError(all, expected) < 1e-4, `relative error ${relativeError(all, expected)}`);
     });
 
-    test('logits_to_keep k returns the last k positions only; 0 (the default) returns all', async () => {
-      const r = await runner('fp32');
-      for (const k of [1, 3]) {
-        const { logits } = await r.step(embeds, T, undefined, T, k);
+    test('prefill + cached decode steps across the switch equal HF cached generation (each position keeps its rotation)', async () => {
+      const { decoder, embeds, expected, D, V, config, ref } = switching;
+      const r = await decoder('fp32');
+      const prefill = 6;
+      await r.run(embeds.subarray(0, prefill * D), prefill, prefill);
+      const cached = decoderHiddenStates(
+        config,
+        ref,
+        embeds,
+        T,
+        undefined,
+        cachedGenerationRotary(config, prefill, T),
+      );
+      const reference = lmHeadLogits(config, ref, cached, T);
+      for (let t = prefill; t < T; t++) {
+        const logits = await r.run(embeds.subarray(t * D, (t + 1) * D), 1, t + 1);
+        const err = relativeError(logits, reference.subarray(t * V, (t + 1) * V));
+        assert.ok(err < 1e-4, `step ${t}: relative error ${err}`);
+      }
+      // Past the switch the cached rotation really differs from a full recompute's.
+      assert.ok(relativeError(reference.subarray((T - 1) * V), expected.subarray((T - 1) * V)) > 1e-3);
+    });
+
+    test('logits_indices picks positions: the last k, or all', async () => {
+      for (const k of [1, 3, T]) {
+        const logits = await (await decoder('fp32')).run(embeds, T, T, k);
         assert.equal(logits.length, k * V);
         assert.ok(relativeError(logits, expected.subarray((T - k) * V)) < 1e-4, `k ${k}`);
       }
-      assert.equal((await r.step(embeds, T, undefined, T, 0)).logits.length, T * V);
-      assert.equal(
-        (await r.step(embeds, T, undefined, T, T + 5)).logits.length,
-        T * V,
-        'k above the length keeps all',
-      );
     });
 
     test('greedy tokens from fp32 equal the reference argmax at every position', async () => {
-      const { logits } = await (await runner('fp32')).step(embeds, T, undefined, T);
+      const logits = await prefillAll('fp32');
       for (let t = 0; t < T; t++)
         assert.equal(argmax(logits, t * V, V), argmax(expected, t * V, V), `position ${t}`);
     });
 
     test('fp16 logits are within 2e-2 relative of the reference (11-bit mantissas for weights and activations)', async () => {
-      const { logits } = await (await runner('fp16')).step(embeds, T, undefined, T);
-      const err = relativeError(logits, expected);
+      const err = relativeError(await prefillAll('fp16'), expected);
       assert.ok(err < 2e-2, `relative error ${err}`);
     });
 
     test('int4 logits match the reference run on the same 4-bit weights within 3e-2 relative (int8 activations)', async () => {
       // accuracy_level 4 quantizes activations to int8 per block, the remaining difference.
-      const { logits } = await (await runner('int4')).step(embeds, T, undefined, T);
-      const err = relativeError(logits, decoderForward(config, int4RoundTrip(ref), embeds, T));
+      const err = relativeError(
+        await prefillAll('int4'),
+        decoderForward(config, int4RoundTrip(ref), embeds, T),
+      );
       assert.ok(err < 3e-2, `relative error ${err}`);
     });
   });

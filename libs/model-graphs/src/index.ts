@@ -1,7 +1,6 @@
 export * from './weight-source';
 export * from './linear';
 export * from './norms';
-export * from './rope-cache';
 export * from './decoder-weights';
 export * from './vision-graph';
 export * from './decoder-graph';

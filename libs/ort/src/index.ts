@@ -3,3 +3,5 @@ export * from './create-session';
 export * from './tensors';
 export * from './gemm-peak';
 export * from './gqa-inputs';
+export * from './decoder-step';
+export * from './sequence-decoder';

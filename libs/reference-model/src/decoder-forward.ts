@@ -4,7 +4,7 @@ import { internLM2DecoderLayer } from './internlm2-forward';
 import { linear } from './linear';
 import { rmsNorm } from './norms';
 import { phi3DecoderLayer } from './phi3-forward';
-import { ropeTables } from './rope';
+import { ropeTables, type RopeTables } from './rope';
 import { llmTopLevelNames } from './weight-names';
 import type { WeightSource } from './weight-source';
 
@@ -13,6 +13,8 @@ import type { WeightSource } from './weight-source';
  * final RMSNorm. Phi3ForCausalLM or InternLM2ForCausalLM per config.llm.architecture.
  * @param inputsEmbeds [T, hidden]
  * @param positionIds defaults to 0..T−1
+ * @param rotary per-position cos/sin rows instead of one table for the whole forward (see
+ *   {@link cachedGenerationRotary})
  * @returns [T, hidden] final-norm hidden states
  */
 export function decoderHiddenStates(
@@ -21,6 +23,7 @@ export function decoderHiddenStates(
   inputsEmbeds: Float32Array,
   T: number,
   positionIds?: readonly number[],
+  rotary?: Pick<RopeTables, 'cos' | 'sin'>,
 ): Float32Array {
   const llm = config.llm;
   const D = llm.hiddenSize;
@@ -39,11 +42,36 @@ export function decoderHiddenStates(
       `reference decoder does not model sliding_window (${llm.slidingWindow} < T=${T})`,
     );
   }
-  const rope = ropeTables(llm, positions);
+  const rope = rotary ? { ...ropeTables(llm, positions), ...rotary } : ropeTables(llm, positions);
   const h = Float32Array.from(inputsEmbeds);
   const layer = llm.architecture === 'Phi3ForCausalLM' ? phi3DecoderLayer : internLM2DecoderLayer;
   for (let i = 0; i < llm.numLayers; i++) layer(llm, weights, i, h, T, rope);
   return rmsNorm(h, T, D, weights.read(llmTopLevelNames(llm.architecture).finalNorm, [D]), llm.rmsNormEps);
+}
+
+/**
+ * Rotary rows as HF generate with a KV cache applies them: each position keeps the rotation of the
+ * forward that first computed it — the whole prompt's length for prompt positions (one prefill),
+ * position + 1 for each generated token. A full recompute with these rows equals cached decoding,
+ * also where LongRoPE switches factors or dynamic NTK rescales its base between steps.
+ * @returns cos/sin [T, headDim]
+ */
+export function cachedGenerationRotary(
+  config: InternVLConfig,
+  promptLength: number,
+  T: number,
+): Pick<RopeTables, 'cos' | 'sin'> {
+  const hd = config.llm.headDim;
+  const cos = new Float32Array(T * hd);
+  const sin = new Float32Array(T * hd);
+  for (let t = 0; t < T; t++) {
+    const forwardLength = t < promptLength ? promptLength : t + 1;
+    // Row 0 is position t; the second position only sets the forward's length.
+    const one = ropeTables(config.llm, [t, forwardLength - 1]);
+    cos.set(one.cos.subarray(0, hd), t * hd);
+    sin.set(one.sin.subarray(0, hd), t * hd);
+  }
+  return { cos, sin };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '@internvl/errors';
 import type { InternVLConfig } from '@internvl/model-config';
-import { decoderHiddenStates, lmHeadLogits } from './decoder-forward';
+import { cachedGenerationRotary, decoderHiddenStates, lmHeadLogits } from './decoder-forward';
 import { embedTokens, mergeImageEmbeds } from './embeddings';
 import { cachedWeights, type WeightSource } from './weight-source';
 
@@ -22,6 +22,8 @@ export function argmax(values: Float32Array, start = 0, length = values.length -
  * Greedy decoding (do_sample=False, num_beams=1) by full recompute each step: slow, simple, for
  * tiny models. Image rows are merged into the prompt once; generated tokens are embedded plainly,
  * as HF generate does with inputs_embeds. Stops after emitting an EOS id, which is included.
+ * Rotation follows HF generate with its KV cache (cachedGenerationRotary): prompt positions carry
+ * the prompt's LongRoPE/NTK regime, each generated position its own.
  * @param imageEmbeds [#IMG_CONTEXT in prompt, hidden], or undefined for a text-only prompt
  * @returns the new token ids only
  */
@@ -44,7 +46,14 @@ export function greedyGenerate(
   let embeds = prompt;
   for (let step = 0; step < maxNewTokens; step++) {
     const T = promptIds.length + generated.length;
-    const hidden = decoderHiddenStates(config, w, embeds, T);
+    const hidden = decoderHiddenStates(
+      config,
+      w,
+      embeds,
+      T,
+      undefined,
+      cachedGenerationRotary(config, promptIds.length, T),
+    );
     const logits = lmHeadLogits(config, w, hidden, 1, T - 1);
     const next = argmax(logits);
     generated.push(next);

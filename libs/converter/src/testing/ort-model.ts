@@ -5,9 +5,9 @@ import {
   createSession,
   float32Tensor,
   int64Tensor,
+  SequenceDecoder,
   toFloat32,
   type OrtSession,
-  type OrtTensor,
 } from '@internvl/ort';
 
 /** A converted model directory loaded in ORT, with a plain greedy loop (test support; the llm tier has the real one). */
@@ -42,34 +42,6 @@ export class OrtModel {
     return toFloat32(out.inputs_embeds!);
   }
 
-  /** One decoder forward; returns fp32 logits [t, vocab] and the new KV cache. */
-  async forward(
-    embeds: Float32Array,
-    t: number,
-    past: OrtTensor[][] | undefined,
-    total: number,
-  ): Promise<{ logits: Float32Array; present: OrtTensor[][] }> {
-    const l = this.manifest.config.llm;
-    const feeds: Record<string, OrtTensor> = {
-      inputs_embeds: float32Tensor(embeds, [1, t, l.hiddenSize]),
-      attention_mask: int64Tensor(new Array<number>(total).fill(1), [1, total]),
-      logits_to_keep: int64Tensor([0], []),
-    };
-    for (let i = 0; i < l.numLayers; i++) {
-      const empty = float32Tensor(new Float32Array(0), [1, l.numKvHeads, 0, l.headDim]);
-      feeds[`past_key_values.${i}.key`] = past ? past[i]![0]! : empty;
-      feeds[`past_key_values.${i}.value`] = past ? past[i]![1]! : empty;
-    }
-    const out = await this.decoder.run(feeds);
-    return {
-      logits: toFloat32(out.logits!),
-      present: Array.from({ length: l.numLayers }, (_, i) => [
-        out[`present.${i}.key`]!,
-        out[`present.${i}.value`]!,
-      ]),
-    };
-  }
-
   /** Greedy decoding with the KV cache: image rows replace <IMG_CONTEXT> embeddings in order. */
   async greedy(
     promptIds: number[],
@@ -86,16 +58,14 @@ export class OrtModel {
       });
     }
     const out: number[] = [];
-    let { logits, present } = await this.forward(embeds, promptIds.length, undefined, promptIds.length);
-    let last = logits.subarray((promptIds.length - 1) * V);
+    const decoder = new SequenceDecoder(this.decoder, this.manifest.config.llm, 'float32');
+    let last = await decoder.run(embeds, promptIds.length, promptIds.length);
     for (let step = 0; step < maxNewTokens; step++) {
       let best = 0;
       for (let v = 1; v < V; v++) if (last[v]! > last[best]!) best = v;
       out.push(best);
       if (this.manifest.tokens.stop.includes(best)) break;
-      const total = promptIds.length + out.length;
-      ({ logits, present } = await this.forward(await this.embedIds([best]), 1, present, total));
-      last = logits;
+      last = await decoder.run(await this.embedIds([best]), 1, decoder.length + 1);
     }
     return out;
   }

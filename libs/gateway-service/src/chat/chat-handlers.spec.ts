@@ -67,7 +67,12 @@ describe('ChatService over fake tiers', () => {
     assert.ok(response.text.endsWith(' done'));
     assert.deepEqual(response.tokenIds, [1, 2, 3]);
     assert.equal(response.finish?.reason, FinishReason.FINISH_REASON_STOP);
-    assert.deepEqual(response.finish?.usage, { promptTokens: 10, imageTokens: 0, completionTokens: 3 });
+    assert.deepEqual(response.finish?.usage, {
+      promptTokens: 10,
+      imageTokens: 0,
+      completionTokens: 3,
+      cachedTokens: 0,
+    });
   });
 
   test('a request without input is INVALID_ARGUMENT', async () => {

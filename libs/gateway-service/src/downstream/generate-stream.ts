@@ -44,6 +44,7 @@ export async function* generateStream(
     for await (const response of duplexCall(call, generateRequests(header, embeddings), hop.signal)) {
       if (response.kind?.$case === 'finish') {
         span.setAttribute(GATEWAY_ATTR.completionTokens, response.kind.value.usage?.completionTokens ?? 0);
+        span.setAttribute(GATEWAY_ATTR.cachedTokens, response.kind.value.usage?.cachedTokens ?? 0);
       }
       yield response;
     }

@@ -10,6 +10,7 @@ export const GATEWAY_ATTR = {
   tiles: 'internvl.gateway.tiles',
   cacheHit: 'internvl.vision.cache_hit',
   completionTokens: 'internvl.llm.completion_tokens',
+  cachedTokens: 'gen_ai.usage.cache_read.input_tokens',
 } as const;
 
 export function recordFailure(span: Span, err: unknown): void {

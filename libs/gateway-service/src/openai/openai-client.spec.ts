@@ -21,7 +21,12 @@ describe('the official openai client talks to this server', () => {
     const completion = await client.chat.completions.create({ ...question, max_tokens: 16 });
     assert.deepEqual(completion.choices[0].message, { role: 'assistant', content: 'Hello, world' });
     assert.equal(completion.choices[0].finish_reason, 'stop');
-    assert.deepEqual(completion.usage, { prompt_tokens: 12, completion_tokens: 3, total_tokens: 15 });
+    assert.deepEqual(completion.usage, {
+      prompt_tokens: 12,
+      completion_tokens: 3,
+      total_tokens: 15,
+      prompt_tokens_details: { cached_tokens: 0 },
+    });
     assert.equal(server.engine.lastInput.params?.maxNewTokens, 16);
   });
 

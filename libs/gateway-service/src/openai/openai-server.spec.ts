@@ -150,7 +150,12 @@ describe('stream=false answers with one chat.completion', () => {
           logprobs: null,
         },
       ],
-      usage: { prompt_tokens: 12, completion_tokens: 3, total_tokens: 15 },
+      usage: {
+        prompt_tokens: 12,
+        completion_tokens: 3,
+        total_tokens: 15,
+        prompt_tokens_details: { cached_tokens: 0 },
+      },
     });
   });
 
@@ -218,7 +223,16 @@ describe('stream=true answers with server-sent chat.completion.chunk events', ()
         { ...h, choices: [choice({ content: 'Hello' })], usage: null },
         { ...h, choices: [choice({ content: ', world' })], usage: null },
         { ...h, choices: [choice({}, 'stop')], usage: null },
-        { ...h, choices: [], usage: { prompt_tokens: 12, completion_tokens: 3, total_tokens: 15 } },
+        {
+          ...h,
+          choices: [],
+          usage: {
+            prompt_tokens: 12,
+            completion_tokens: 3,
+            total_tokens: 15,
+            prompt_tokens_details: { cached_tokens: 0 },
+          },
+        },
       ]),
     );
   });

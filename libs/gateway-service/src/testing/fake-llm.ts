@@ -111,7 +111,7 @@ export class FakeLlm {
         $case: 'finish',
         value: {
           reason: FinishReason.FINISH_REASON_STOP,
-          usage: { promptTokens: 10 + imageTokens, imageTokens, completionTokens: 3 },
+          usage: { promptTokens: 10 + imageTokens, imageTokens, completionTokens: 3, cachedTokens: 0 },
           timings: undefined,
         },
       },

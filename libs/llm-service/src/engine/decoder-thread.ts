@@ -1,19 +1,26 @@
 // Inference thread of the llm tier (see InferenceThread in service-kit for why a thread). It owns
-// the embed and decoder sessions and every sequence's KV cache; the event loop sends token ids and
-// gets logits back.
+// the embed and decoder sessions and the KV cache manager; the event loop sends token ids and gets
+// logits back.
 import { workerData } from 'node:worker_threads';
 import { FailedPreconditionError, InvalidArgumentError } from '@internvl/errors';
+import { DECODER_IO, rotaryRegime, writeRotaryRows, type RotaryRegime } from '@internvl/model-config';
 import {
+  appendKvRows,
+  causalBias,
   createSession,
-  float16Tensor,
-  float32Tensor,
+  decoderFeeds,
+  decoderFetches,
   int64Tensor,
-  type OrtFeeds,
+  kvTensor,
+  pastBias,
+  type KvArray,
+  type KvWrite,
   type OrtResults,
   type OrtSession,
-  type OrtTensor,
 } from '@internvl/ort';
 import { serveInferenceThread, transferable } from '@internvl/service-kit';
+import { KvCacheManager } from '../kv-cache/kv-cache-manager';
+import { imageDigest } from '../kv-cache/prefix-hash';
 import type {
   EngineNote,
   EngineReady,
@@ -21,127 +28,39 @@ import type {
   EngineResult,
   EngineThreadConfig,
 } from './engine-protocol';
-import { packKvRows, type KvArray } from './kv-rows';
-import type { PromptInput } from './step-model';
+import type { PrefillProgress, PromptInput } from './step-model';
 
 const config = workerData as EngineThreadConfig;
-const { numLayers, numKvHeads: KV, headDim: HD, hiddenSize: D } = config;
+const { llm } = config;
+const { numLayers, numKvHeads: KV, headDim: HD, hiddenSize: D } = llm;
+const HALF = HD / 2;
 
-/** KV of some sequences in decoder layout: per layer key and value `[rows, KV, capacity, HD]`. */
-interface KvBlock {
-  seqs: number[];
-  keys: KvArray[];
-  values: KvArray[];
-  capacity: number;
-  /** Valid positions per row. */
-  lengths: number[];
-  /** ORT tensors over keys/values, made once for a decoding block and fed as past and present. */
-  tensors?: { keys: OrtTensor[]; values: OrtTensor[] };
-}
+const kv = new KvCacheManager({
+  layout: { numLayers, kvHeads: KV, headDim: HD, dtype: config.dtype },
+  budgetBytes: config.kvCacheBytes,
+  blockTokens: config.kvBlockTokens,
+  prefixCaching: config.prefixCaching,
+  maxRows: config.maxRows,
+});
 
-/**
- * Positions a decoding block gains each time it is packed. Its buffers then serve as both past
- * and present: GroupQueryAttention sees one buffer and writes each new token in place (no concat
- * copy, no new output buffers per step) until the longest row reaches the capacity.
- */
-const HEADROOM = 16;
+/** Prompts being prefilled: their input embeddings and the rotation their whole length calls for. */
+const prompts = new Map<number, { embeds: KvArray; ids: Int32Array; regime: RotaryRegime; cached: number }>();
 
-/** Sampling needs the last position's logits only (a prefill would otherwise return every one). */
-const LAST_POSITION = int64Tensor([1], []);
-
-/** Sequences prefilled but not yet decoding (one block each), and the block of those decoding. */
-const waiting = new Map<number, KvBlock>();
-let decoding: KvBlock | undefined;
-const freed = new Set<number>();
-
-function tensor(data: KvArray, dims: number[]): OrtTensor {
-  return data instanceof Uint16Array ? float16Tensor(data, dims) : float32Tensor(data, dims);
-}
-
-function kvData(t: OrtTensor | undefined, name: string): KvArray {
-  const data: unknown = t?.data;
+function floatData(data: unknown, name: string): KvArray {
   if (data instanceof Float32Array || data instanceof Uint16Array) return data;
   throw new FailedPreconditionError(`decoder.onnx output ${name} is not a ${config.dtype} tensor`);
 }
 
-async function embedIds(embed: OrtSession, ids: ArrayLike<number>, rows: number): Promise<KvArray> {
-  const out = await embed.run({ input_ids: int64Tensor(Array.from(ids), [rows, ids.length / rows]) });
-  return kvData(out.inputs_embeds, 'inputs_embeds');
+async function embedIds(embed: OrtSession, ids: ArrayLike<number>): Promise<KvArray> {
+  const out = await embed.run({ input_ids: int64Tensor(Array.from(ids), [1, ids.length]) });
+  return floatData(out.inputs_embeds?.data, 'inputs_embeds');
 }
-
-/**
- * What every decoder run is fed besides the cache: the new positions' embeddings [rows, seqLen, D],
- * each row's total length as a right-padded mask, and a request for the last position's logits.
- */
-function stepFeeds(embeds: KvArray, seqLen: number, lengths: readonly number[]): OrtFeeds {
-  const rows = lengths.length;
-  const total = Math.max(...lengths);
-  const mask = new BigInt64Array(rows * total);
-  lengths.forEach((n, r) => mask.fill(1n, r * total, r * total + n));
-  return {
-    inputs_embeds: tensor(embeds, [rows, seqLen, D]),
-    attention_mask: int64Tensor(mask, [rows, total]),
-    logits_to_keep: LAST_POSITION,
-  };
-}
-
-function logitsOf(out: OrtResults): Float32Array {
-  const logits = out.logits?.data;
-  if (!(logits instanceof Float32Array)) {
-    throw new FailedPreconditionError('decoder.onnx output logits is not a float32 tensor');
-  }
-  return logits;
-}
-
-/** One sequence's next prompt positions after `past`: the last position's logits and the grown KV. */
-async function prefillRun(
-  decoder: OrtSession,
-  embeds: KvArray,
-  count: number,
-  past: KvBlock,
-): Promise<{ logits: Float32Array; block: KvBlock }> {
-  const length = past.lengths[0]! + count;
-  const feeds = stepFeeds(embeds, count, [length]);
-  for (let i = 0; i < numLayers; i++) {
-    feeds[`past_key_values.${i}.key`] = tensor(past.keys[i]!, [1, KV, past.capacity, HD]);
-    feeds[`past_key_values.${i}.value`] = tensor(past.values[i]!, [1, KV, past.capacity, HD]);
-  }
-  const out = await decoder.run(feeds);
-  const block: KvBlock = {
-    seqs: past.seqs,
-    keys: [],
-    values: [],
-    capacity: out['present.0.key']?.dims[2] ?? length,
-    lengths: [length],
-  };
-  for (let i = 0; i < numLayers; i++) {
-    block.keys.push(kvData(out[`present.${i}.key`], `present.${i}.key`));
-    block.values.push(kvData(out[`present.${i}.value`], `present.${i}.value`));
-  }
-  return { logits: logitsOf(out), block };
-}
-
-/** The cache of a sequence before its first prompt chunk. */
-function emptyBlock(seq: number): KvBlock {
-  const none = config.dtype === 'float16' ? new Uint16Array(0) : new Float32Array(0);
-  return {
-    seqs: [seq],
-    keys: Array.from({ length: numLayers }, () => none),
-    values: Array.from({ length: numLayers }, () => none),
-    capacity: 0,
-    lengths: [0],
-  };
-}
-
-/** Prompts being prefilled in chunks: their input embeddings and how many positions are in. */
-const prompts = new Map<number, { embeds: KvArray; length: number; done: number }>();
 
 async function promptEmbeds(embed: OrtSession, { inputIds, imageEmbeds }: PromptInput): Promise<KvArray> {
-  const n = inputIds.length;
-  const embeds = await embedIds(embed, inputIds, 1);
+  const embeds = await embedIds(embed, inputIds);
   if (imageEmbeds) {
     let row = 0;
-    for (let t = 0; t < n; t++) {
+    for (let t = 0; t < inputIds.length; t++) {
       if (inputIds[t] !== config.imageContextId) continue;
       if ((row + 1) * D > imageEmbeds.length) {
         throw new InvalidArgumentError('fewer image embedding rows than <IMG_CONTEXT> tokens');
@@ -153,111 +72,163 @@ async function promptEmbeds(embed: OrtSession, { inputIds, imageEmbeds }: Prompt
   return embeds;
 }
 
-/** Runs the next `maxTokens` positions of a prompt; the last position's logits once it is all in. */
+/** Per-image digests of the prompt's image rows, for the prefix-cache keys. */
+function imagesOf(prompt: PromptInput): { digest: string; rows: number }[] {
+  if (!prompt.imageEmbeds) return [];
+  const counts = prompt.imageRows ?? [prompt.imageEmbeds.length / D];
+  let at = 0;
+  return counts.map((rows) => {
+    const digest = imageDigest(prompt.imageEmbeds!.subarray(at * D, (at + rows) * D));
+    at += rows;
+    return { digest, rows };
+  });
+}
+
+/**
+ * Runs `count` new positions for each of `rows` arena rows starting at `firstRow`, row r after its
+ * first `at[r]` cached positions, with rotation `cos`/`sin`; `writes` says which rows' new K/V go
+ * into the arena.
+ */
+async function run(
+  decoder: OrtSession,
+  firstRow: number,
+  rows: number,
+  count: number,
+  embeds: KvArray,
+  cos: Float32Array,
+  sin: Float32Array,
+  at: number[],
+  logitsIndices: number[],
+  writes: KvWrite[],
+): Promise<OrtResults> {
+  const capacity = kv.arena.capacity;
+  const view = kv.arena.view(firstRow, rows);
+  const dims = [rows, KV, capacity, HD];
+  const out = await decoder.run(
+    decoderFeeds({
+      rows,
+      seqLen: count,
+      hiddenSize: D,
+      embeds,
+      cos,
+      sin,
+      pastKeys: view.keys.map((k) => kvTensor(k, dims)),
+      pastValues: view.values.map((v) => kvTensor(v, dims)),
+      pastBias: pastBias(at, capacity),
+      newBias: count === 1 ? new Float32Array(rows) : causalBias(rows, count),
+      logitsIndices,
+    }),
+    decoderFetches(numLayers),
+  );
+  for (let i = 0; i < numLayers; i++) {
+    for (const kind of [0, 1] as const) {
+      const name = kind === 0 ? DECODER_IO.newKey(i) : DECODER_IO.newValue(i);
+      const fresh = floatData(out[name]?.data, name);
+      appendKvRows(kv.arena.buffer(i, kind), capacity, fresh, KV, count, HD, writes);
+    }
+  }
+  return out;
+}
+
+function logitsOf(out: OrtResults): Float32Array {
+  const logits = out[DECODER_IO.logits]?.data;
+  if (!(logits instanceof Float32Array)) {
+    throw new FailedPreconditionError('decoder.onnx output logits is not a float32 tensor');
+  }
+  return logits;
+}
+
+/** Runs the next `maxTokens` uncached positions of a prompt; its last position's logits once all are in. */
 async function prefill(
   embed: OrtSession,
   decoder: OrtSession,
   seq: number,
   prompt: PromptInput | undefined,
   maxTokens: number,
-): Promise<Float32Array> {
-  if (prompt)
-    prompts.set(seq, { embeds: await promptEmbeds(embed, prompt), length: prompt.inputIds.length, done: 0 });
+): Promise<PrefillProgress> {
+  if (prompt) {
+    const regime = rotaryRegime(llm, prompt.inputIds.length);
+    const cached = kv.open(seq, {
+      ids: prompt.inputIds,
+      promptLength: prompt.inputIds.length,
+      imageContextId: config.imageContextId,
+      images: imagesOf(prompt),
+      regime: regime.key,
+    });
+    prompts.set(seq, { embeds: await promptEmbeds(embed, prompt), ids: prompt.inputIds, regime, cached });
+  }
   const p = prompts.get(seq);
   if (!p) throw new InvalidArgumentError(`sequence ${seq} has no prompt being prefilled`);
-  const count = Math.min(maxTokens, p.length - p.done);
-  const chunk = p.embeds.slice(p.done * D, (p.done + count) * D);
-  const past = waiting.get(seq) ?? emptyBlock(seq);
-  const { logits, block } = await prefillRun(decoder, chunk, count, past);
-  waiting.set(seq, block);
-  p.done += count;
-  if (p.done < p.length) return new Float32Array(0);
+  const done = kv.lengthOf(seq);
+  const count = Math.min(maxTokens, p.ids.length - done);
+  kv.reserve(seq, count);
+  const cos = new Float32Array(count * HALF);
+  const sin = new Float32Array(count * HALF);
+  writeRotaryRows(
+    p.regime,
+    Array.from({ length: count }, (_, t) => done + t),
+    cos,
+    sin,
+  );
+  const row = kv.rowOf(seq);
+  const embeds = p.embeds.subarray(done * D, (done + count) * D);
+  const out = await run(
+    decoder,
+    row,
+    1,
+    count,
+    embeds,
+    cos,
+    sin,
+    [done],
+    [count - 1],
+    [{ from: 0, row, at: done }],
+  );
+  kv.advance(seq, p.ids.subarray(done, done + count), p.regime.key);
+  if (done + count < p.ids.length) return { done: done + count, cachedTokens: p.cached };
   prompts.delete(seq);
-  return logits;
+  return { logits: logitsOf(out), done: done + count, cachedTokens: p.cached };
 }
 
-/** The decoding block for exactly `seqs`, in that order: reused as is, or packed anew. */
-function blockFor(seqs: number[]): KvBlock {
-  const same =
-    decoding && decoding.seqs.length === seqs.length && decoding.seqs.every((s, i) => s === seqs[i]);
-  if (same && Math.max(...decoding!.lengths) < decoding!.capacity) return decoding!;
-  const sources = seqs.map((seq) => {
-    const r = decoding ? decoding.seqs.indexOf(seq) : -1;
-    if (r >= 0) return { block: decoding!, row: r };
-    const block = waiting.get(seq);
-    if (!block) throw new InvalidArgumentError(`sequence ${seq} has no KV cache (not prefilled, or freed)`);
-    return { block, row: 0 };
-  });
-  const lengths = sources.map((s) => s.block.lengths[s.row]!);
-  const capacity = Math.max(...lengths) + HEADROOM;
-  const pack = (pick: (b: KvBlock) => KvArray) =>
-    packKvRows(
-      sources.map((s) => ({
-        data: pick(s.block),
-        capacity: s.block.capacity,
-        row: s.row,
-        length: s.block.lengths[s.row]!,
-      })),
-      config.dtype,
-      KV,
-      HD,
-      capacity,
-    );
-  const block: KvBlock = { seqs: [...seqs], keys: [], values: [], capacity, lengths };
-  for (let i = 0; i < numLayers; i++) {
-    block.keys.push(pack((b) => b.keys[i]!));
-    block.values.push(pack((b) => b.values[i]!));
-  }
-  for (const seq of seqs) waiting.delete(seq);
-  freed.clear();
-  return block;
-}
-
+/**
+ * One step for `seqs`: every arena row in use runs (rows being prefilled ride along masked, their
+ * results dropped), so the cache is fed as one view; logits come back for `seqs` in their order.
+ */
 async function decode(
   embed: OrtSession,
   decoder: OrtSession,
   seqs: number[],
   tokens: number[],
 ): Promise<Float32Array> {
-  const block = blockFor(seqs);
-  decoding = block;
-  const embeds = await embedIds(embed, tokens, seqs.length);
-  const lengths = block.lengths.map((n) => n + 1);
-  const dims = [seqs.length, KV, block.capacity, HD];
-  const tensors = (block.tensors ??= {
-    keys: block.keys.map((k) => tensor(k, dims)),
-    values: block.values.map((v) => tensor(v, dims)),
+  const rows = kv.rowsInUse;
+  const rowOf = seqs.map((s) => kv.rowOf(s));
+  const fed = await embedIds(embed, tokens);
+  const all = rowOf.every((r, i) => r === i) && rows === seqs.length;
+  const embeds = all
+    ? fed
+    : config.dtype === 'float16'
+      ? new Uint16Array(rows * D)
+      : new Float32Array(rows * D);
+  const at = kv.rowLengths();
+  const cos = new Float32Array(rows * HALF).fill(1);
+  const sin = new Float32Array(rows * HALF);
+  rowOf.forEach((r, i) => {
+    if (!all) (embeds as Float32Array).set((fed as Float32Array).subarray(i * D, (i + 1) * D), r * D);
+    // Each row turns with its own sequence's regime: position p is a forward of length p + 1.
+    writeRotaryRows(rotaryRegime(llm, at[r]! + 1), [at[r]!], cos, sin, r);
   });
-  const feeds = stepFeeds(embeds, 1, lengths);
-  const fetches: Record<string, OrtTensor | null> = { logits: null };
-  for (let i = 0; i < numLayers; i++) {
-    feeds[`past_key_values.${i}.key`] = fetches[`present.${i}.key`] = tensors.keys[i]!;
-    feeds[`past_key_values.${i}.value`] = fetches[`present.${i}.value`] = tensors.values[i]!;
-  }
-  const out = await decoder.run(feeds, fetches);
-  block.lengths = lengths;
+  for (const s of seqs) kv.reserve(s, 1);
+  const writes = rowOf.map((r) => ({ from: r, row: r, at: at[r]! }));
+  const out = await run(decoder, 0, rows, 1, embeds, cos, sin, at, rowOf, writes);
+  seqs.forEach((seq, i) => kv.advance(seq, [tokens[i]!], rotaryRegime(llm, at[rowOf[i]!]! + 1).key));
   return logitsOf(out);
 }
 
 function free(seqs: number[]): void {
   for (const seq of seqs) {
-    waiting.delete(seq);
     prompts.delete(seq);
-    if (decoding?.seqs.includes(seq)) freed.add(seq);
+    kv.close(seq);
   }
-  // A block whose rows all ended is dropped now; one with live rows sheds the dead ones at its next repack.
-  if (decoding && decoding.seqs.every((s) => freed.has(s))) {
-    decoding = undefined;
-    freed.clear();
-  }
-}
-
-function cachedBytes(): number {
-  let bytes = 0;
-  for (const block of [...waiting.values(), ...(decoding ? [decoding] : [])]) {
-    for (const a of [...block.keys, ...block.values]) bytes += a.byteLength;
-  }
-  return bytes;
 }
 
 serveInferenceThread<EngineRequest, EngineReady, EngineResult, EngineNote>(async (warn) => {
@@ -271,23 +242,29 @@ serveInferenceThread<EngineRequest, EngineReady, EngineResult, EngineNote>(async
     });
   const embed = await open(config.embedFile);
   const decoder = await open(config.decoderFile);
-  const answer = (logits: Float32Array) => {
+  const answer = (logits: Float32Array, progress?: Omit<PrefillProgress, 'logits'>) => {
     const out = transferable(logits);
-    return { result: { logits: out, cachedBytes: cachedBytes() }, transfer: [out.buffer as ArrayBuffer] };
+    return { result: { logits: out, ...progress, kv: kv.stats() }, transfer: [out.buffer as ArrayBuffer] };
   };
   return {
     ready: { provider: decoder.provider },
     async handle(request, note) {
       switch (request.type) {
-        case 'prefill':
-          return answer(
-            await prefill(embed.session, decoder.session, request.seq, request.prompt, request.maxTokens),
+        case 'prefill': {
+          const { logits, ...progress } = await prefill(
+            embed.session,
+            decoder.session,
+            request.seq,
+            request.prompt,
+            request.maxTokens,
           );
+          return answer(logits ?? new Float32Array(0), progress);
+        }
         case 'decode':
           return answer(await decode(embed.session, decoder.session, request.seqs, request.tokens));
         case 'free':
           free(request.seqs);
-          note({ cachedBytes: cachedBytes() });
+          note({ kv: kv.stats() });
           return undefined;
       }
     },

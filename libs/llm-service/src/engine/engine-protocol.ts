@@ -1,4 +1,6 @@
+import type { LlmConfig } from '@internvl/model-config';
 import type { OrtProvider } from '@internvl/ort';
+import type { KvCacheStats } from '../kv-cache/kv-cache-manager';
 import type { PromptInput } from './step-model';
 
 // What the llm tier's event loop and its inference thread (decoder-thread.ts) exchange.
@@ -8,16 +10,16 @@ export interface EngineThreadConfig {
   embedFile: string;
   decoderFile: string;
   dtype: 'float32' | 'float16';
-  numLayers: number;
-  numKvHeads: number;
-  headDim: number;
-  hiddenSize: number;
-  vocabSize: number;
+  llm: LlmConfig;
   imageContextId: number;
   provider: OrtProvider;
   deviceId: number;
   requireGpu: boolean;
   intraOpThreads: number;
+  kvCacheBytes: number;
+  kvBlockTokens: number;
+  prefixCaching: boolean;
+  maxRows: number;
 }
 
 export type EngineRequest =
@@ -39,14 +41,16 @@ export interface EngineReady {
 
 /**
  * A run's answer: logits [rows, vocab] (one row for a finished prefill, none for an unfinished
- * one, one per sequence for a decode).
+ * one, one per sequence for a decode), and for a prefill where the prompt stands.
  */
 export interface EngineResult {
   logits: Float32Array;
-  cachedBytes: number;
+  done?: number;
+  cachedTokens?: number;
+  kv: KvCacheStats;
 }
 
-/** Sent after a free, so the KV-cache gauge drops without waiting for another run. */
+/** Sent after a free, so the KV-cache gauges drop without waiting for another run. */
 export interface EngineNote {
-  cachedBytes: number;
+  kv: KvCacheStats;
 }

@@ -1,9 +1,21 @@
-import type { KvArray } from './kv-rows';
+import type { KvArray } from '@internvl/ort';
 
 /** A prompt to prefill: its ids and the rows for its <IMG_CONTEXT> positions (decoder dtype). */
 export interface PromptInput {
   inputIds: Int32Array;
   imageEmbeds?: KvArray;
+  /** Rows of each image in `imageEmbeds`, in order (prefix-cache keys hash each image apart). */
+  imageRows?: number[];
+}
+
+/** Where a sequence's prompt stands after a prefill call. */
+export interface PrefillProgress {
+  /** The last prompt position's logits [vocab], once the whole prompt is in. */
+  logits?: Float32Array;
+  /** Prompt positions in the cache now. */
+  done: number;
+  /** Of them, positions taken from the prefix cache instead of computed. */
+  cachedTokens: number;
 }
 
 /**
@@ -14,11 +26,11 @@ export interface PromptInput {
 export interface StepModel {
   readonly vocabSize: number;
   /**
-   * Runs up to `maxTokens` more positions of the sequence's prompt (given with the first call
-   * only) into its KV cache: long prompts go in chunks so decode steps of others can run between.
-   * Resolves with the last position's logits [vocab] once the whole prompt is in, else undefined.
+   * Computes up to `maxTokens` more positions of the sequence's prompt (given with the first call
+   * only; positions found in the prefix cache are taken, not computed) into its KV cache: long
+   * prompts go in chunks so decode steps of others can run between.
    */
-  prefill(seq: number, prompt: PromptInput | undefined, maxTokens: number): Promise<Float32Array | undefined>;
+  prefill(seq: number, prompt: PromptInput | undefined, maxTokens: number): Promise<PrefillProgress>;
   /** Feeds one token per sequence; returns logits [seqs.length, vocab] in the same order. */
   decode(seqs: readonly number[], tokens: readonly number[]): Promise<Float32Array>;
   /** Drops the sequences' caches. */

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { InternalError } from '@internvl/errors';
-import type { PromptInput, StepModel } from '../engine/step-model';
+import type { PrefillProgress, PromptInput, StepModel } from '../engine/step-model';
 import { BatchScheduler } from './batch-scheduler';
 import type { GenerationEvent } from './generation-events';
 import type { SequenceRequest } from './sequence';
@@ -20,17 +20,14 @@ class CountingModel implements StepModel {
     return out;
   }
   private readonly prompts = new Map<number, { ids: Int32Array; done: number }>();
-  async prefill(
-    seq: number,
-    prompt: PromptInput | undefined,
-    maxTokens: number,
-  ): Promise<Float32Array | undefined> {
+  async prefill(seq: number, prompt: PromptInput | undefined, maxTokens: number): Promise<PrefillProgress> {
     if (prompt) this.prompts.set(seq, { ids: prompt.inputIds, done: 0 });
     const p = this.prompts.get(seq)!;
     const count = Math.min(maxTokens, p.ids.length - p.done);
     p.done += count;
     this.calls.push(`prefill ${seq} ${count}`);
-    return p.done === p.ids.length ? this.oneHot([p.ids[p.ids.length - 1]!]) : undefined;
+    const logits = p.done === p.ids.length ? this.oneHot([p.ids[p.ids.length - 1]!]) : undefined;
+    return { logits, done: p.done, cachedTokens: 0 };
   }
   async decode(seqs: readonly number[], tokens: readonly number[]): Promise<Float32Array> {
     this.calls.push(`decode ${seqs.join(',')}`);

@@ -1,7 +1,8 @@
 import { context, trace, SpanStatusCode, type Context, type Span } from '@opentelemetry/api';
 import { InternalError, ResourceExhaustedError } from '@internvl/errors';
 import type { FinishReason } from '@internvl/generation';
-import type { StepModel } from '../engine/step-model';
+import type { PrefillProgress, StepModel } from '../engine/step-model';
+import type { KvAdmission } from '../kv-cache/kv-admission';
 import type { GenerationEvent, GenerationTimings, GenerationUsage } from './generation-events';
 import { Sequence, type SequenceRequest } from './sequence';
 
@@ -23,6 +24,10 @@ export interface BatchSchedulerOptions {
   prefillChunkTokens: number;
   /** How the user raises the limits, for the error message. */
   queueLimitHint: string;
+  /** The KV budget: sequences wait until theirs fits (none: unbounded, for scripted models). */
+  admission?: KvAdmission;
+  /** How the user raises the KV budget, for the error message. */
+  kvLimitHint?: string;
   observer?: SchedulerObserver;
 }
 
@@ -39,7 +44,7 @@ export class BatchScheduler {
   private readonly queue: Sequence[] = [];
   private active: Sequence[] = [];
   /** The sequence whose prompt is going in, chunk by chunk (it holds a slot). */
-  private prefilling: { seq: Sequence; done: number } | undefined;
+  private prefilling: { seq: Sequence; started: boolean; done?: number } | undefined;
   private readonly parents = new Map<Sequence, { parent: Context; prefill?: Span; decode?: Span }>();
   private nextId = 1;
   private running = false;
@@ -70,6 +75,13 @@ export class BatchScheduler {
     if (this.queue.length >= this.options.maxQueue) {
       throw new ResourceExhaustedError(
         `the llm queue is full: ${this.queue.length} sequences waiting (limit ${this.options.maxQueue}, ${this.options.queueLimitHint}) and ${this.active.length} generating; retry later or add llm replicas`,
+      );
+    }
+    const positions = request.inputIds.length + request.maxNewTokens;
+    const admission = this.options.admission;
+    if (admission && !admission.fitsAlone(positions)) {
+      throw new ResourceExhaustedError(
+        `this request's KV cache would need ${admission.bytesAlone(positions)} bytes (${request.inputIds.length} prompt + ${request.maxNewTokens} max_new_tokens positions at ${admission.bytesPerPosition} bytes each), more than the whole budget of ${admission.budgetBytes} bytes (${this.options.kvLimitHint ?? 'kv cache bytes'}); ask for fewer max_new_tokens or send a shorter prompt`,
       );
     }
     const seq = new Sequence(this.nextId++, request, () => this.wake());
@@ -131,30 +143,38 @@ export class BatchScheduler {
     while (budget > 0 && !this.closed) {
       if (!this.prefilling) {
         if (this.queue.length === 0 || this.active.length >= this.options.maxActive) return;
-        this.prefilling = { seq: this.admit(this.queue.shift()!), done: 0 };
+        // First come, first served: the head waits for KV room rather than being overtaken.
+        const head = this.queue[0]!;
+        const positions = head.request.inputIds.length + head.request.maxNewTokens;
+        if (this.options.admission && !this.options.admission.canAdmit(positions)) return;
+        this.options.admission?.admit(head.id, positions);
+        this.prefilling = { seq: this.admit(this.queue.shift()!), started: false };
       }
       const current = this.prefilling;
       const { seq } = current;
       if (seq.cancelled) return;
-      const { inputIds, imageEmbeds } = seq.request;
-      const count = Math.min(budget, inputIds.length - current.done);
-      let logits: Float32Array | undefined;
+      const { inputIds, imageEmbeds, imageRows } = seq.request;
+      let progress: PrefillProgress;
       try {
         // The prompt goes with the first chunk; a copy moves to the inference thread, the
         // sequence keeps its ids for usage.
-        const prompt = current.done === 0 ? { inputIds: inputIds.slice(), imageEmbeds } : undefined;
-        logits = await this.options.model.prefill(seq.id, prompt, count);
+        const prompt = current.started ? undefined : { inputIds: inputIds.slice(), imageEmbeds, imageRows };
+        const before = current.started ? (current.done ?? 0) : 0;
+        progress = await this.options.model.prefill(seq.id, prompt, budget);
+        const computed = progress.done - before - (current.started ? 0 : progress.cachedTokens);
+        budget -= Math.max(1, computed);
       } catch (err) {
         this.prefilling = undefined;
         this.options.model.free([seq.id]);
         this.fail(seq, err);
         continue;
       }
-      current.done += count;
-      budget -= count;
-      if (logits) {
+      if (!current.started) this.recordCached(seq, progress.cachedTokens);
+      current.started = true;
+      current.done = progress.done;
+      if (progress.logits) {
         this.prefilling = undefined;
-        this.join(seq, logits);
+        this.join(seq, progress.logits);
       }
     }
   }
@@ -188,6 +208,11 @@ export class BatchScheduler {
       trace.parent,
     );
     return seq;
+  }
+
+  private recordCached(seq: Sequence, cachedTokens: number): void {
+    seq.cachedTokens = cachedTokens;
+    this.parents.get(seq)?.prefill?.setAttribute('gen_ai.usage.cache_read.input_tokens', cachedTokens);
   }
 
   /** A fully prefilled sequence samples its first token and joins the decoding batch. */
@@ -245,6 +270,7 @@ export class BatchScheduler {
   }
 
   private end(seq: Sequence, reason: FinishReason): void {
+    this.options.admission?.release(seq.id);
     const { usage, timings } = seq.finish(reason);
     const t = this.parents.get(seq);
     this.parents.delete(seq);
@@ -258,6 +284,7 @@ export class BatchScheduler {
   }
 
   private fail(seq: Sequence, err: unknown): void {
+    this.options.admission?.release(seq.id);
     const t = this.parents.get(seq);
     this.parents.delete(seq);
     if (t?.prefill) fail(t.prefill, err);

@@ -5,6 +5,8 @@ export interface GenerationUsage {
   promptTokens: number;
   imageTokens: number;
   completionTokens: number;
+  /** Prompt tokens whose KV came from the prefix cache instead of being computed. */
+  cachedTokens: number;
 }
 
 /** Where the time of one generation went, in milliseconds. */

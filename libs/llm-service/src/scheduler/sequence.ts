@@ -10,7 +10,7 @@ import {
   type StreamingDetokenizer,
   type TokenStopper,
 } from '@internvl/generation';
-import type { KvArray } from '../engine/kv-rows';
+import type { KvArray } from '@internvl/ort';
 import { EventChannel } from './event-channel';
 import type { GenerationEvent } from './generation-events';
 
@@ -19,6 +19,8 @@ export interface SequenceRequest {
   inputIds: Int32Array;
   /** <IMG_CONTEXT> rows in the decoder's dtype, count already checked. */
   imageEmbeds?: KvArray;
+  /** Rows of each image in `imageEmbeds`, in order. */
+  imageRows?: number[];
   imageTokens: number;
   sampling: SamplerParams;
   /** Template eos/stop ids plus the request's. */
@@ -40,6 +42,8 @@ export class Sequence {
   readonly arrivedAt = performance.now();
   admittedAt: number | undefined;
   firstTokenAt: number | undefined;
+  /** Prompt tokens found in the prefix cache. */
+  cachedTokens = 0;
   /** Set when the caller went away; the scheduler drops the sequence at the next step boundary. */
   cancelled = false;
   private readonly sampler: Sampler;
@@ -97,6 +101,7 @@ export class Sequence {
         promptTokens: this.request.inputIds.length,
         imageTokens: this.request.imageTokens,
         completionTokens: n,
+        cachedTokens: this.cachedTokens,
       },
       timings: {
         queueMs: (this.admittedAt ?? now) - this.arrivedAt,

@@ -15,10 +15,11 @@ export function scriptedModel(real: StepModel, script: readonly number[], end: n
   return {
     vocabSize: real.vocabSize,
     async prefill(seq, prompt, maxTokens) {
-      if (!(await real.prefill(seq, prompt, maxTokens))) return undefined;
+      const progress = await real.prefill(seq, prompt, maxTokens);
+      if (!progress.logits) return progress;
       const out = new Float32Array(real.vocabSize);
       oneHot(out, 0, seq);
-      return out;
+      return { ...progress, logits: out };
     },
     async decode(seqs, tokens) {
       await real.decode(seqs, tokens);

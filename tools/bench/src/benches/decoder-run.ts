@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelManifest } from '@internvl/model-config';
-import { createSession, float32Tensor, int64Tensor, type OrtTensor } from '@internvl/ort';
+import { createSession, SequenceDecoder } from '@internvl/ort';
 
 async function main(): Promise<void> {
   const dir = process.argv[2]!;
@@ -16,36 +16,17 @@ async function main(): Promise<void> {
     provider: 'cpu',
     intraOpNumThreads: threads,
   });
-  const embeds = (t: number) =>
-    float32Tensor(
-      new Float32Array(t * l.hiddenSize).map((_, i) => Math.sin(i) * 0.05),
-      [1, t, l.hiddenSize],
-    );
-  const run = async (t: number, past: OrtTensor[][] | undefined, total: number) => {
-    const feeds: Record<string, OrtTensor> = {
-      inputs_embeds: embeds(t),
-      attention_mask: int64Tensor(new Array<number>(total).fill(1), [1, total]),
-      // Only the last position's logits, as the llm tier asks for.
-      logits_to_keep: int64Tensor([1], []),
-    };
-    for (let i = 0; i < l.numLayers; i++) {
-      const empty = float32Tensor(new Float32Array(0), [1, l.numKvHeads, 0, l.headDim]);
-      feeds[`past_key_values.${i}.key`] = past ? past[i]![0]! : empty;
-      feeds[`past_key_values.${i}.value`] = past ? past[i]![1]! : empty;
-    }
-    const out = await session.run(feeds);
-    return Array.from({ length: l.numLayers }, (_, i) => [
-      out[`present.${i}.key`]!,
-      out[`present.${i}.value`]!,
-    ]);
-  };
-  await run(16, undefined, 16); // warm-up
+  const embeds = (t: number) => new Float32Array(t * l.hiddenSize).map((_, i) => Math.sin(i) * 0.05);
+  const warm = new SequenceDecoder(session, l, 'float32');
+  await warm.run(embeds(16), 16, 16);
+  await warm.run(embeds(1), 1, 17);
+  const decoder = new SequenceDecoder(session, l, 'float32');
   const t0 = performance.now();
-  let past = await run(prefillTokens, undefined, prefillTokens);
+  await decoder.run(embeds(prefillTokens), prefillTokens, prefillTokens);
   const prefillMs = performance.now() - t0;
-  await run(1, past, prefillTokens + 1); // warm-up of the decode shapes
+  await decoder.run(embeds(1), 1, decoder.length + 1); // warm-up of the decode shapes
   const t1 = performance.now();
-  for (let s = 0; s < decodeSteps; s++) past = await run(1, past, prefillTokens + 1 + s);
+  for (let s = 0; s < decodeSteps; s++) await decoder.run(embeds(1), 1, decoder.length + 1);
   const decodeMs = (performance.now() - t1) / decodeSteps;
   process.stdout.write(
     JSON.stringify({

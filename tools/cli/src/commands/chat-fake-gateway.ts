@@ -47,7 +47,7 @@ export const FAKE_ANSWER = FAKE_DELTAS.map((d) => d.text).join('');
 
 export const FAKE_FINISH: Finish = {
   reason: FinishReason.FINISH_REASON_STOP,
-  usage: { promptTokens: 1800, imageTokens: 1792, completionTokens: 6 },
+  usage: { promptTokens: 1800, imageTokens: 1792, completionTokens: 6, cachedTokens: 0 },
   timings: { queueMs: 1.5, timeToFirstTokenMs: 40, timePerOutputTokenMs: 12.5, totalMs: 110 },
 };
 

@@ -26,6 +26,7 @@ function finishJson(finish: Finish): Record<string, unknown> {
       prompt_tokens: usage?.promptTokens ?? 0,
       image_tokens: usage?.imageTokens ?? 0,
       completion_tokens: usage?.completionTokens ?? 0,
+      cached_tokens: usage?.cachedTokens ?? 0,
     },
     timings: {
       queue_ms: timings?.queueMs ?? 0,

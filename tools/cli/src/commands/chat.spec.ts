@@ -110,7 +110,7 @@ describe('internvl chat', { timeout: 60_000 }, () => {
     assert.deepEqual(lines.at(-1), {
       type: 'finish',
       reason: 'stop',
-      usage: { prompt_tokens: 1800, image_tokens: 1792, completion_tokens: 6 },
+      usage: { prompt_tokens: 1800, image_tokens: 1792, completion_tokens: 6, cached_tokens: 0 },
       timings: { queue_ms: 1.5, time_to_first_token_ms: 40, time_per_output_token_ms: 12.5, total_ms: 110 },
     });
     assert.equal(lastCall().request.returnPrompt, true);

@@ -92,7 +92,7 @@ function helpText(): string {
     `--json prints one object per line:\n` +
     `  {"type":"prompt","text":"...","input_ids":[...]}   with --return-prompt or --dump-prompt, first\n` +
     `  {"type":"delta","text":"...","token_ids":[...]}    per streamed piece (text is "" while a character is incomplete)\n` +
-    `  {"type":"finish","reason":"stop|length|cancelled","usage":{"prompt_tokens","image_tokens","completion_tokens"},\n` +
+    `  {"type":"finish","reason":"stop|length|cancelled","usage":{"prompt_tokens","image_tokens","completion_tokens","cached_tokens"},\n` +
     `   "timings":{"queue_ms","time_to_first_token_ms","time_per_output_token_ms","total_ms"}}\n\n` +
     `${HISTORY_FORMAT_HELP}\n\n` +
     `Exit status: 0 answered; 1 the call failed ('chat: CODE: details' on stderr); 2 usage error;\n` +

@@ -58,7 +58,7 @@ export class FakeChatEngine implements ChatEngine {
   }
 }
 
-export const USAGE: Usage = { promptTokens: 12, imageTokens: 0, completionTokens: 3 };
+export const USAGE: Usage = { promptTokens: 12, imageTokens: 0, completionTokens: 3, cachedTokens: 0 };
 
 export function delta(text: string): StreamChatResponse {
   return { kind: { $case: 'delta', value: { text, tokenIds: [] } } };

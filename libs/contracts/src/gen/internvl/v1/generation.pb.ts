@@ -81,6 +81,11 @@ export interface Usage {
   /** Of prompt_tokens, how many are <IMG_CONTEXT> tokens. */
   imageTokens: number;
   completionTokens: number;
+  /**
+   * Of prompt_tokens, how many were taken from the llm tier's prefix cache instead of computed
+   * (OpenAI usage.prompt_tokens_details.cached_tokens).
+   */
+  cachedTokens: number;
 }
 
 export interface Timings {
@@ -318,7 +323,7 @@ export const GenerationParams: MessageFns<GenerationParams> = {
 };
 
 function createBaseUsage(): Usage {
-  return { promptTokens: 0, imageTokens: 0, completionTokens: 0 };
+  return { promptTokens: 0, imageTokens: 0, completionTokens: 0, cachedTokens: 0 };
 }
 
 export const Usage: MessageFns<Usage> = {
@@ -331,6 +336,9 @@ export const Usage: MessageFns<Usage> = {
     }
     if (message.completionTokens !== 0) {
       writer.uint32(24).int32(message.completionTokens);
+    }
+    if (message.cachedTokens !== 0) {
+      writer.uint32(32).int32(message.cachedTokens);
     }
     return writer;
   },
@@ -372,6 +380,14 @@ export const Usage: MessageFns<Usage> = {
             message.completionTokens = reader.int32();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.cachedTokens = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -401,6 +417,11 @@ export const Usage: MessageFns<Usage> = {
         : isSet(object.completion_tokens)
           ? globalThis.Number(object.completion_tokens)
           : 0,
+      cachedTokens: isSet(object.cachedTokens)
+        ? globalThis.Number(object.cachedTokens)
+        : isSet(object.cached_tokens)
+          ? globalThis.Number(object.cached_tokens)
+          : 0,
     };
   },
 
@@ -415,6 +436,9 @@ export const Usage: MessageFns<Usage> = {
     if (message.completionTokens !== 0) {
       obj.completionTokens = Math.round(message.completionTokens);
     }
+    if (message.cachedTokens !== 0) {
+      obj.cachedTokens = Math.round(message.cachedTokens);
+    }
     return obj;
   },
 
@@ -426,6 +450,7 @@ export const Usage: MessageFns<Usage> = {
     message.promptTokens = object.promptTokens ?? 0;
     message.imageTokens = object.imageTokens ?? 0;
     message.completionTokens = object.completionTokens ?? 0;
+    message.cachedTokens = object.cachedTokens ?? 0;
     return message;
   },
 };

@@ -1,0 +1,91 @@
+import type { KvArray } from '@internvl/ort';
+import type { KvArena } from './kv-arena';
+import { bytesPerPosition, kvArray, type KvLayout } from './kv-layout';
+
+/**
+ * Cached KV blocks by prefix hash (prefix-hash.ts), least recently used first out. A block holds
+ * `blockTokens` positions of every layer; sequences copy matching blocks into their arena row
+ * and so never share memory with the cache — any block can be evicted at any time.
+ */
+export class PrefixCache {
+  /** Insertion order is recency order: a hit moves the block to the end. */
+  private readonly blocks = new Map<string, KvArray>();
+  private readonly blockBytes: number;
+  /** Tokens asked for and tokens found, since start (Prometheus counters). */
+  readonly counters = { queriedTokens: 0, hitTokens: 0 };
+
+  constructor(
+    private readonly layout: KvLayout,
+    readonly blockTokens: number,
+  ) {
+    this.blockBytes = bytesPerPosition(layout) * blockTokens;
+  }
+
+  get bytes(): number {
+    return this.blocks.size * this.blockBytes;
+  }
+
+  get size(): number {
+    return this.blocks.size;
+  }
+
+  has(hash: string): boolean {
+    return this.blocks.has(hash);
+  }
+
+  /** How many leading hashes are cached (counts the query for the counters). */
+  match(hashes: readonly string[], queriedTokens: number): number {
+    let n = 0;
+    while (n < hashes.length && this.blocks.has(hashes[n]!)) n++;
+    this.counters.queriedTokens += queriedTokens;
+    this.counters.hitTokens += n * this.blockTokens;
+    return n;
+  }
+
+  /** Copies blocks `hashes` (all cached) into `row` from position 0, and marks them recently used. */
+  load(hashes: readonly string[], arena: KvArena, row: number): void {
+    hashes.forEach((hash, k) => {
+      const block = this.blocks.get(hash)!;
+      this.blocks.delete(hash);
+      this.blocks.set(hash, block);
+      arena.transfer(row, k * this.blockTokens, this.blockTokens, block, false);
+    });
+  }
+
+  /**
+   * Stores block k of `row` under hashes[k] for each k from `from` not cached yet, while `room`
+   * bytes allow (after evicting older blocks). Returns how many it stored.
+   */
+  store(hashes: readonly string[], from: number, arena: KvArena, row: number, room: () => number): number {
+    let stored = 0;
+    for (let k = from; k < hashes.length; k++) {
+      const hash = hashes[k]!;
+      if (this.blocks.has(hash)) continue;
+      if (!this.makeRoom(room())) break;
+      const block = kvArray(this.layout, this.blockBytes / (this.layout.dtype === 'float16' ? 2 : 4));
+      arena.transfer(row, k * this.blockTokens, this.blockTokens, block, true);
+      this.blocks.set(hash, block);
+      stored++;
+    }
+    return stored;
+  }
+
+  /** Evicts least recently used blocks until the cache holds at most `bytes`. */
+  shrinkTo(bytes: number): void {
+    for (const hash of this.blocks.keys()) {
+      if (this.bytes <= bytes) return;
+      this.blocks.delete(hash);
+    }
+  }
+
+  clear(): void {
+    this.blocks.clear();
+  }
+
+  /** Makes room for one more block within `room` bytes for the whole cache; false if it cannot. */
+  private makeRoom(room: number): boolean {
+    if (room < this.blockBytes) return false;
+    this.shrinkTo(room - this.blockBytes);
+    return true;
+  }
+}
