@@ -1,0 +1,205 @@
+import { strict as assert } from 'node:assert';
+import { test } from 'node:test';
+import type { KvArray } from '@internvl/ort';
+import { KvArena } from './kv-arena';
+import { bytesPerPosition, type KvLayout } from './kv-layout';
+import { PrefixCache } from './prefix-cache';
+
+const F32: KvLayout = { numLayers: 2, kvHeads: 2, headDim: 4, dtype: 'float32' };
+const F16: KvLayout = { ...F32, dtype: 'float16' };
+const B = 4;
+const BLOCK = B * bytesPerPosition(F32); // 512
+const ANY = () => Number.MAX_SAFE_INTEGER;
+
+function mark(layout: KvLayout, tag: number, layer: number, kind: number, head: number, pos: number, d: number) {
+  const v = tag * 1_000_000 + layer * 100_000 + kind * 50_000 + head * 10_000 + pos * 10 + d;
+  return layout.dtype === 'float16' ? v % 65_521 : v;
+}
+
+/** Visits positions [from, from + count) of `row`: (buffer, index, expected value for `tag`). */
+function each(
+  arena: KvArena,
+  row: number,
+  from: number,
+  count: number,
+  tag: number,
+  f: (buf: KvArray, index: number, value: number) => void,
+): void {
+  const { numLayers, kvHeads: KV, headDim: HD } = arena.layout;
+  for (let i = 0; i < numLayers; i++) {
+    for (const kind of [0, 1] as const) {
+      const buf = arena.buffer(i, kind);
+      for (let h = 0; h < KV; h++) {
+        for (let p = from; p < from + count; p++) {
+          for (let d = 0; d < HD; d++) {
+            f(buf, ((row * KV + h) * arena.capacity + p) * HD + d, mark(arena.layout, tag, i, kind, h, p, d));
+          }
+        }
+      }
+    }
+  }
+}
+
+function fill(arena: KvArena, row: number, from: number, count: number, tag: number): void {
+  each(arena, row, from, count, tag, (buf, i, v) => (buf[i] = v));
+}
+
+/** Checks positions [from, from + count) of `row` hold what `fill(…, tag)` writes (zeros for null). */
+function assertRow(arena: KvArena, row: number, from: number, count: number, tag: number | null, what = ''): void {
+  const got: number[] = [];
+  const want: number[] = [];
+  each(arena, row, from, count, tag ?? 0, (buf, i, v) => {
+    got.push(buf[i]!);
+    want.push(tag === null ? 0 : v);
+  });
+  assert.deepEqual(got, want, `row ${row} positions ${from}…${from + count - 1} ${what}`);
+}
+
+/** The blocks the cache really holds (its private map), to check `bytes` against real allocations. */
+function heldBlocks(cache: PrefixCache): KvArray[] {
+  return [...(cache as unknown as { blocks: Map<string, KvArray> }).blocks.values()];
+}
+
+function setup(layout = F32) {
+  const arena = new KvArena(layout);
+  arena.relayout(3, 64, []);
+  return { arena, cache: new PrefixCache(layout, B) };
+}
+
+test('stored blocks are copies: loading them into another row gives exactly what was stored', () => {
+  const { arena, cache } = setup();
+  fill(arena, 0, 0, 16, 1);
+  assert.equal(cache.store(['a', 'b', 'c'], 0, arena, 0, ANY), 3);
+  assert.equal(cache.size, 3);
+  // The source row changes afterwards; the cache keeps what it copied.
+  fill(arena, 0, 0, 16, 9);
+  cache.load(['a', 'b', 'c'], arena, 1);
+  assertRow(arena, 1, 0, 12, 1);
+  // Block k lands at positions k·blockTokens…; nothing past the loaded blocks is written.
+  assertRow(arena, 1, 12, 52, null, 'untouched');
+});
+
+test('store starts at block `from` and skips blocks already cached', () => {
+  const { arena, cache } = setup();
+  fill(arena, 0, 0, 16, 1);
+  cache.store(['a', 'b', 'c'], 0, arena, 0, ANY);
+  fill(arena, 0, 0, 16, 2);
+  // a…c are cached already: only d (positions 12…15, now tag 2) is taken.
+  assert.equal(cache.store(['a', 'b', 'c', 'd'], 0, arena, 0, ANY), 1);
+  assert.equal(cache.store(['a', 'b', 'c', 'd', 'e'], 4, arena, 0, ANY), 0, 'block 4 is past the row’s 16');
+  cache.load(['a', 'b', 'c', 'd'], arena, 2);
+  assertRow(arena, 2, 0, 12, 1);
+  assertRow(arena, 2, 12, 4, 2);
+  assert.equal(cache.store(['x', 'y'], 1, arena, 0, ANY), 1, 'from = 1 skips block 0');
+  assert.equal(cache.has('x'), false);
+  assert.equal(cache.has('y'), true);
+});
+
+test('bytes are blocks × blockTokens × bytesPerPosition, the size of the arrays really held', () => {
+  for (const layout of [F32, F16]) {
+    const { arena, cache } = setup(layout);
+    assert.equal(cache.bytes, 0);
+    cache.store(['a', 'b', 'c'], 0, arena, 0, ANY);
+    const block = B * bytesPerPosition(layout);
+    assert.equal(cache.bytes, 3 * block);
+    const held = heldBlocks(cache);
+    assert.equal(held.length, 3);
+    for (const a of held) assert.equal(a.buffer.byteLength, block, layout.dtype);
+    assert.equal(
+      held.reduce((n, a) => n + a.buffer.byteLength, 0),
+      cache.bytes,
+    );
+  }
+});
+
+test('match counts the leading cached hashes only, and the counters add up queries and hits', () => {
+  const { arena, cache } = setup();
+  cache.store(['a', 'b', 'd'], 0, arena, 0, ANY);
+  assert.deepEqual(cache.counters, { queriedTokens: 0, hitTokens: 0 });
+  assert.equal(cache.match(['a', 'b', 'c', 'd'], 17), 2, 'stops at the first miss');
+  assert.deepEqual(cache.counters, { queriedTokens: 17, hitTokens: 8 });
+  assert.equal(cache.match(['x', 'a'], 5), 0);
+  assert.equal(cache.match([], 3), 0);
+  assert.deepEqual(cache.counters, { queriedTokens: 25, hitTokens: 8 });
+});
+
+test('least recently used goes first; a block loaded recently survives', () => {
+  const twoBlocks = () => 2 * BLOCK;
+  // Without a load, the oldest (a) goes.
+  {
+    const { arena, cache } = setup();
+    fill(arena, 0, 0, 12, 1);
+    cache.store(['a', 'b'], 0, arena, 0, twoBlocks);
+    cache.store(['a', 'b', 'c'], 2, arena, 0, twoBlocks);
+    assert.deepEqual(
+      ['a', 'b', 'c'].map((h) => cache.has(h)),
+      [false, true, true],
+    );
+  }
+  // Loading a makes b the oldest.
+  {
+    const { arena, cache } = setup();
+    fill(arena, 0, 0, 12, 1);
+    cache.store(['a', 'b'], 0, arena, 0, twoBlocks);
+    cache.load(['a'], arena, 1);
+    cache.store(['a', 'b', 'c'], 2, arena, 0, twoBlocks);
+    assert.deepEqual(
+      ['a', 'b', 'c'].map((h) => cache.has(h)),
+      [true, false, true],
+    );
+    assert.ok(cache.bytes <= twoBlocks());
+    // What survived is still exactly what was stored.
+    cache.load(['a'], arena, 2);
+    assertRow(arena, 2, 0, 4, 1);
+  }
+});
+
+test('store never lets the cache outgrow `room`, and stores nothing when a block cannot fit', () => {
+  const { arena, cache } = setup();
+  fill(arena, 0, 0, 16, 1);
+  assert.equal(cache.store(['a', 'b'], 0, arena, 0, () => BLOCK - 1), 0);
+  assert.equal(cache.size, 0);
+  let room = 2 * BLOCK + 100;
+  cache.store(['a', 'b', 'c', 'd'], 0, arena, 0, () => room);
+  assert.ok(cache.bytes <= room);
+  assert.equal(cache.bytes, 2 * BLOCK);
+  // Less room later (the arena grew): the next store first evicts down to it.
+  room = BLOCK;
+  cache.store(['e'], 0, arena, 0, () => room);
+  assert.equal(cache.bytes, BLOCK);
+  assert.ok(cache.has('e'));
+});
+
+test('shrinkTo evicts least recently used blocks until the cache holds at most the bytes', () => {
+  const { arena, cache } = setup();
+  cache.store(['a', 'b', 'c'], 0, arena, 0, ANY);
+  cache.shrinkTo(3 * BLOCK);
+  assert.equal(cache.size, 3);
+  cache.shrinkTo(2 * BLOCK);
+  assert.deepEqual(
+    ['a', 'b', 'c'].map((h) => cache.has(h)),
+    [false, true, true],
+  );
+  cache.shrinkTo(BLOCK - 1);
+  assert.equal(cache.size, 0);
+  assert.equal(cache.bytes, 0);
+});
+
+test('clear drops every block but keeps the counters', () => {
+  const { arena, cache } = setup();
+  cache.store(['a', 'b'], 0, arena, 0, ANY);
+  cache.match(['a'], 4);
+  cache.clear();
+  assert.equal(cache.size, 0);
+  assert.equal(cache.bytes, 0);
+  assert.equal(cache.match(['a'], 4), 0);
+  assert.deepEqual(cache.counters, { queriedTokens: 8, hitTokens: 4 });
+});
+
+test('float16 blocks round-trip bit-exactly', () => {
+  const { arena, cache } = setup(F16);
+  fill(arena, 0, 0, 8, 3);
+  cache.store(['a', 'b'], 0, arena, 0, ANY);
+  cache.load(['a', 'b'], arena, 2);
+  assertRow(arena, 2, 0, 8, 3);
+});

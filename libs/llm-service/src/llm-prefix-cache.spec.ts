@@ -1,0 +1,131 @@
+import { strict as assert } from 'node:assert';
+import { status } from '@grpc/grpc-js';
+import { after, before, describe, test } from 'node:test';
+import { CheckpointReader } from '@internvl/checkpoint';
+import { greedyGenerate } from '@internvl/reference-model';
+import {
+  assistant,
+  buildTinyModel,
+  conversationHeader,
+  expectError,
+  generate,
+  seeded,
+  serve,
+  user,
+  type SentImage,
+  type Served,
+  type TinyModel,
+} from './testing/llm-fixtures';
+
+// The prefix cache: a later request whose prompt starts like an earlier one's takes those KV
+// blocks instead of computing them. Reuse must be exact (same greedy tokens as from scratch), must
+// never match another image at the same positions, and must stay exact when blocks are evicted.
+
+describe('prefix cache', () => {
+  let model: TinyModel;
+  let served: Served;
+  let image: SentImage;
+  let other: SentImage;
+  before(async () => {
+    model = await buildTinyModel('phi3', 31);
+    served = await serve(model.dir);
+    const hidden = served.runtime.model.hiddenSize;
+    image = { tiles: 1, rows: seeded(256 * hidden, 41, 0.5) };
+    other = { tiles: 1, rows: seeded(256 * hidden, 42, 0.5) };
+  });
+  after(() => served.stop());
+
+  const reference = (ids: number[], rows: Float32Array | undefined, maxNewTokens: number) => {
+    const { tokens } = served.runtime.model.manifest;
+    return greedyGenerate(
+      model.checkpoint.config,
+      CheckpointReader.open(model.checkpoint.dir),
+      ids,
+      rows,
+      tokens.imageContext,
+      maxNewTokens,
+      tokens.stop,
+    );
+  };
+  const ask = (s: Served, turns: ReturnType<typeof user>[], img: SentImage, maxNewTokens = 8) =>
+    generate(s.client, conversationHeader(turns, [img], { maxNewTokens }, { returnPrompt: true }), [img]);
+
+  test('round 2 of an image chat takes round 1 from the cache and answers as computed from scratch', async () => {
+    const q1 = user('<image>\nWhat is this?');
+    const round1 = await ask(served, [q1], image);
+    const before = served.runtime.model.engine.kv;
+    const round2 = await ask(served, [q1, assistant(round1.text), user('And the colours?')], image);
+    const promptTokens = round1.prompt!.inputIds.length;
+    const cached = round2.finish!.usage!.cachedTokens;
+    assert.ok(
+      cached >= promptTokens - 16 && cached < round2.prompt!.inputIds.length,
+      `${cached} cached of ${promptTokens}`,
+    );
+    assert.deepEqual(round2.tokenIds, reference(round2.prompt!.inputIds, image.rows, 8));
+    const after = served.runtime.model.engine.kv;
+    assert.equal(
+      after.prefixHitTokens - before.prefixHitTokens,
+      cached,
+      'the hit counter counts the cached tokens',
+    );
+    assert.equal(after.prefixQueriedTokens - before.prefixQueriedTokens, round2.prompt!.inputIds.length);
+
+    // The same round 2 on a server without the prefix cache computes everything, to the same answer.
+    const cold = await serve(model.dir, ['--no-prefix-caching']);
+    try {
+      const fresh = await ask(cold, [q1, assistant(round1.text), user('And the colours?')], image);
+      assert.equal(fresh.finish!.usage!.cachedTokens, 0);
+      assert.deepEqual(fresh.tokenIds, round2.tokenIds);
+    } finally {
+      await cold.stop();
+    }
+  });
+
+  test('the same text with another image reuses nothing from the image on', async () => {
+    const turns = [user('<image>\nDescribe the scene in a few words.')];
+    await ask(served, turns, image);
+    const got = await ask(served, turns, other);
+    const ids = got.prompt!.inputIds;
+    const firstImageRow = ids.indexOf(served.runtime.model.manifest.tokens.imageContext);
+    assert.ok(
+      got.finish!.usage!.cachedTokens <= firstImageRow,
+      `${got.finish!.usage!.cachedTokens} cached, image at ${firstImageRow}`,
+    );
+    assert.deepEqual(got.tokenIds, reference(ids, other.rows, 8));
+  });
+
+  test('under a budget of about one sequence, requests queue, blocks are evicted, and every answer stays exact', async () => {
+    const bytesPerPosition = served.runtime.model.engine.kvBytesPerPosition;
+    const budget = 448 * bytesPerPosition;
+    const tight = await serve(model.dir, ['--kv-cache-bytes', String(budget), '--max-active-sequences', '4']);
+    try {
+      const hidden = tight.runtime.model.hiddenSize;
+      const images = [0, 1, 2].map((i) => ({ tiles: 1, rows: seeded(256 * hidden, 50 + i, 0.5) }));
+      const turns = (i: number) => [user(`<image>\nQuestion ${i}: what is shown?`)];
+      const first = await Promise.all(images.map((img, i) => ask(tight, turns(i), img)));
+      const again = await Promise.all(images.map((img, i) => ask(tight, turns(i), img)));
+      first.forEach((got, i) => {
+        const expected = reference(got.prompt!.inputIds, images[i]!.rows, 8);
+        assert.deepEqual(got.tokenIds, expected, `request ${i}`);
+        assert.deepEqual(again[i]!.tokenIds, expected, `request ${i} again`);
+      });
+      const kv = tight.runtime.model.engine.kv;
+      assert.ok(kv.heldBytes <= budget, `${kv.heldBytes} bytes held, budget ${budget}`);
+      // Three ~290-token prompts cannot all stay cached in 448 positions: some blocks were evicted.
+      assert.ok(kv.prefixBytes < 3 * 256 * bytesPerPosition, `${kv.prefixBytes} bytes of prefix blocks`);
+      assert.equal(
+        tight.runtime.scheduler.stats.largestBatch,
+        1,
+        'the budget let one sequence run at a time',
+      );
+
+      await expectError(
+        generate(tight.client, conversationHeader([user('Hi')], [], { maxNewTokens: 1000 })),
+        status.RESOURCE_EXHAUSTED,
+        /KV cache would need .*--kv-cache-bytes/,
+      );
+    } finally {
+      await tight.stop();
+    }
+  });
+});
