@@ -76,6 +76,48 @@ describe('the stack seen from outside: OpenAI HTTP clients and one trace across 
     assert.ok((whole.usage?.completion_tokens ?? 0) > 0);
   });
 
+  test('a repeated image question reports its reused prompt as cached_tokens, in the usage and on the llm span', async () => {
+    const openai = new OpenAI({ baseURL: `${stack.httpBase}/v1`, apiKey: 'unused', maxRetries: 0 });
+    const ask = () =>
+      openai.chat.completions.create({
+        model: TINY_MODEL_NAME,
+        max_tokens: 4,
+        messages: [
+          {
+            role: 'user',
+            content: [
+              {
+                type: 'image_url',
+                image_url: { url: `data:image/jpeg;base64,${IMAGE1.toString('base64')}` },
+              },
+              { type: 'text', text: 'Count the objects, please.' },
+            ],
+          },
+        ],
+      });
+    const first = await ask();
+    const second = await ask();
+    // Another question about an image seen before reuses the blocks up to the question; the same
+    // question again reuses all but the last prompt block.
+    assert.ok(
+      first.usage!.prompt_tokens_details!.cached_tokens! <=
+        second.usage!.prompt_tokens_details!.cached_tokens!,
+    );
+    const prompt = second.usage!.prompt_tokens;
+    const cached = second.usage!.prompt_tokens_details!.cached_tokens!;
+    assert.ok(cached >= prompt - 16 && cached < prompt, `${cached} of ${prompt} prompt tokens cached`);
+    assert.equal(second.choices[0]!.message.content, first.choices[0]!.message.content);
+    const deadline = Date.now() + 15_000;
+    const recorded = () =>
+      readSpans(traceFile('llm')).some(
+        (s) => s.name === 'llm.prefill' && s.attributes['gen_ai.usage.cache_read.input_tokens'] === cached,
+      );
+    while (!recorded()) {
+      assert.ok(Date.now() < deadline, 'no llm.prefill span with gen_ai.usage.cache_read.input_tokens');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  });
+
   test('one trace id covers the gateway, preprocess, vision and llm spans of a chat', async () => {
     const traceId = randomBytes(16).toString('hex');
     const metadata = new Metadata();

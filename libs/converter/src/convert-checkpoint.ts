@@ -35,8 +35,10 @@ export interface ConvertOptions {
   /** Model directory to write. */
   to: string;
   precision: Precision;
-  /** Longest prompt + answer served; bounds the rotary cache. Default min(max_position_embeddings, 16384). */
+  /** Longest prompt + answer served. Default min(max_position_embeddings, 16384). */
   maxContextTokens?: number;
+  /** KV cache element type; default float16 for fp16 models, float32 otherwise (faster on CPU). */
+  kvDtype?: 'float32' | 'float16';
   onProgress?: (progress: ConvertProgress) => void;
 }
 
@@ -126,7 +128,9 @@ export async function convertCheckpoint(options: ConvertOptions): Promise<ModelM
   progress({ stage: 'embed', done: 0, total: 1, message: 'embedding table' });
   save(buildEmbedGraph(config, reader, options.precision, stream(FILES.embed)), to, FILES.embed, metadata);
   progress({ stage: 'embed', done: 1, total: 1, message: 'embedding table' });
+  const kvDtype = options.kvDtype ?? floatType(options.precision);
   const decoder = buildDecoderGraph(config, reader, options.precision, {
+    kvDtype,
     graph: stream(FILES.decoder),
     onLayer: (done, total) =>
       progress({ stage: 'decoder', done, total, message: `decoder layer ${done}/${total}` }),
@@ -156,6 +160,7 @@ export async function convertCheckpoint(options: ConvertOptions): Promise<ModelM
     precision: options.precision,
     visionDtype: floatType(visionPrecision),
     decoderDtype: floatType(options.precision),
+    kvDtype,
     maxContextTokens,
     config,
     files: { ...FILES },

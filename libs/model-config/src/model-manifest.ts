@@ -16,6 +16,8 @@ export interface ModelManifest {
   /** Element type of vision input/output and of the decoder's inputs_embeds and KV cache. */
   visionDtype: 'float32' | 'float16';
   decoderDtype: 'float32' | 'float16';
+  /** Element type of the KV cache (decoder.onnx past and new K/V): float16 halves its bytes. */
+  kvDtype: 'float32' | 'float16';
   /** Longest prompt + generation the llm tier serves (the converter's --max-context). */
   maxContextTokens: number;
   config: InternVLConfig;
@@ -49,6 +51,7 @@ export function parseManifest(json: unknown, where: string): ModelManifest {
     'template',
     'tokens',
     'maxContextTokens',
+    'kvDtype',
   ] as const) {
     if (m[key] === undefined) throw new InvalidArgumentError(`${where}: manifest is missing '${key}'`);
   }

@@ -22,7 +22,12 @@ export function buildDecoderGraph(
   config: InternVLConfig,
   weights: WeightSource,
   precision: Precision,
-  options: { graph?: GraphBuilderOptions; onLayer?: (i: number, total: number) => void } = {},
+  options: {
+    graph?: GraphBuilderOptions;
+    onLayer?: (i: number, total: number) => void;
+    /** KV cache element type; default the compute type. float16 with fp32 compute runs attention in fp16. */
+    kvDtype?: 'float32' | 'float16';
+  } = {},
 ): GraphBuilder {
   const l = config.llm;
   const D = l.hiddenSize;
@@ -36,6 +41,9 @@ export function buildDecoderGraph(
   const w = decoderWeights(config, weights);
   const g = new GraphBuilder('internvl_decoder', options.graph);
   const toType = (x: string) => (type === 'float32' ? x : g.op('Cast', [x], { to: attr.int(10) }));
+  const kvType = options.kvDtype ?? type;
+  const cast = (x: string, from: string, to: string) =>
+    from === to ? x : g.op('Cast', [x], { to: attr.int(to === 'float16' ? 10 : 1) });
 
   const embeds = g.input(DECODER_IO.inputsEmbeds, type, ['batch', 'seq', D]);
   // [b, s, 1, hd]: one half serves both halves of rotate_half; broadcast over heads.
@@ -103,22 +111,32 @@ export function buildDecoderGraph(
       }),
       g.constant([0, KV, -1, hd], 'int64'),
     ]);
-    const newKey = g.op('Transpose', [rotate(heads(k, KV))], { perm: attr.ints([0, 2, 1, 3]) });
-    const newValue = g.op('Transpose', [heads(v, KV)], { perm: attr.ints([0, 2, 1, 3]) });
+    const newKey = cast(
+      g.op('Transpose', [rotate(heads(k, KV))], { perm: attr.ints([0, 2, 1, 3]) }),
+      type,
+      kvType,
+    );
+    const newValue = cast(g.op('Transpose', [heads(v, KV)], { perm: attr.ints([0, 2, 1, 3]) }), type, kvType);
     g.node('Identity', [newKey], { outputs: [DECODER_IO.newKey(i)] });
     g.node('Identity', [newValue], { outputs: [DECODER_IO.newValue(i)] });
-    g.output(DECODER_IO.newKey(i), type, ['batch', KV, 'seq', hd]);
-    g.output(DECODER_IO.newValue(i), type, ['batch', KV, 'seq', hd]);
+    g.output(DECODER_IO.newKey(i), kvType, ['batch', KV, 'seq', hd]);
+    g.output(DECODER_IO.newValue(i), kvType, ['batch', KV, 'seq', hd]);
 
-    const pastK = g.input(DECODER_IO.pastKey(i), type, ['batch', KV, 'past_seq', hd]);
-    const pastV = g.input(DECODER_IO.pastValue(i), type, ['batch', KV, 'past_seq', hd]);
+    const pastK = g.input(DECODER_IO.pastKey(i), kvType, ['batch', KV, 'past_seq', hd]);
+    const pastV = g.input(DECODER_IO.pastValue(i), kvType, ['batch', KV, 'past_seq', hd]);
+    // The products run in the cache's type (reading the cache is their cost); softmax in the compute type.
+    const kvQuery = cast(query, type, kvType);
     const scores = (keys: string, bias: string) =>
       g.op('Add', [
-        g.op(
-          'FusedMatMul',
-          [query, keys],
-          { transB: attr.int(1), alpha: attr.float(scale) },
-          'com.microsoft',
+        cast(
+          g.op(
+            'FusedMatMul',
+            [kvQuery, keys],
+            { transB: attr.int(1), alpha: attr.float(scale) },
+            'com.microsoft',
+          ),
+          kvType,
+          type,
         ),
         bias,
       ]);
@@ -139,7 +157,14 @@ export function buildDecoderGraph(
       attrs: { axis: attr.int(-1) },
       outputs: 2,
     }) as [string, string];
-    const context = g.op('Add', [g.op('MatMul', [pPast, pastV]), g.op('MatMul', [pNew, newValue])]);
+    const context = cast(
+      g.op('Add', [
+        g.op('MatMul', [cast(pPast, type, kvType), pastV]),
+        g.op('MatMul', [cast(pNew, type, kvType), newValue]),
+      ]),
+      kvType,
+      type,
+    );
     // [b, KV, G·s, hd] → [b, KV, G, s, hd] → [b, s, KV, G, hd] → [b, s, H·hd]
     const attn = g.op('Reshape', [
       g.op('Transpose', [g.op('Reshape', [context, g.constant([0, KV, G, -1, hd], 'int64')])], {

@@ -85,7 +85,7 @@ export class DecoderEngine implements StepModel {
       numLayers: llm.numLayers,
       kvHeads: llm.numKvHeads,
       headDim: llm.headDim,
-      dtype: manifest.decoderDtype,
+      dtype: manifest.kvDtype,
     };
     const engine = new DecoderEngine(
       llm.vocabSize,
@@ -95,6 +95,7 @@ export class DecoderEngine implements StepModel {
         embedFile: model.file('embed'),
         decoderFile: model.file('decoder'),
         dtype: manifest.decoderDtype,
+        kvDtype: manifest.kvDtype,
         llm,
         imageContextId: manifest.tokens.imageContext,
         provider: options.provider,

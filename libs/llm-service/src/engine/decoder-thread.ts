@@ -36,7 +36,7 @@ const { numLayers, numKvHeads: KV, headDim: HD, hiddenSize: D } = llm;
 const HALF = HD / 2;
 
 const kv = new KvCacheManager({
-  layout: { numLayers, kvHeads: KV, headDim: HD, dtype: config.dtype },
+  layout: { numLayers, kvHeads: KV, headDim: HD, dtype: config.kvDtype },
   budgetBytes: config.kvCacheBytes,
   blockTokens: config.kvBlockTokens,
   prefixCaching: config.prefixCaching,

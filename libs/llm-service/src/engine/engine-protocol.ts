@@ -9,7 +9,9 @@ import type { PromptInput } from './step-model';
 export interface EngineThreadConfig {
   embedFile: string;
   decoderFile: string;
+  /** inputs_embeds type. */
   dtype: 'float32' | 'float16';
+  kvDtype: 'float32' | 'float16';
   llm: LlmConfig;
   imageContextId: number;
   provider: OrtProvider;

@@ -8,7 +8,15 @@ const F32: KvLayout = { numLayers: 2, kvHeads: 2, headDim: 4, dtype: 'float32' }
 const F16: KvLayout = { ...F32, dtype: 'float16' };
 
 /** A value naming its own place: which fill (tag), layer, key|value, head, position and channel. */
-function mark(layout: KvLayout, tag: number, layer: number, kind: number, head: number, pos: number, d: number) {
+function mark(
+  layout: KvLayout,
+  tag: number,
+  layer: number,
+  kind: number,
+  head: number,
+  pos: number,
+  d: number,
+) {
   const v = tag * 1_000_000 + layer * 100_000 + kind * 50_000 + head * 10_000 + pos * 10 + d;
   return layout.dtype === 'float16' ? v % 65_521 : v;
 }
@@ -22,7 +30,8 @@ function fill(arena: KvArena, row: number, from: number, count: number, tag: num
       const buf = arena.buffer(i, kind);
       for (let h = 0; h < KV; h++) {
         for (let p = from; p < from + count; p++) {
-          for (let d = 0; d < HD; d++) buf[((row * KV + h) * P + p) * HD + d] = mark(arena.layout, tag, i, kind, h, p, d);
+          for (let d = 0; d < HD; d++)
+            buf[((row * KV + h) * P + p) * HD + d] = mark(arena.layout, tag, i, kind, h, p, d);
         }
       }
     }

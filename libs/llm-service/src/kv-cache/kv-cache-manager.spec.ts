@@ -35,7 +35,15 @@ const range = (from: number, count: number) => Array.from({ length: count }, (_,
  * The KV a fake model computes: it depends on the content `tag` (sequences sharing a prefix share
  * a tag) and names its own place, so any misplaced or stale copy shows.
  */
-function mark(layout: KvLayout, tag: number, layer: number, kind: number, head: number, pos: number, d: number) {
+function mark(
+  layout: KvLayout,
+  tag: number,
+  layer: number,
+  kind: number,
+  head: number,
+  pos: number,
+  d: number,
+) {
   const v = tag * 1_000_000 + layer * 100_000 + kind * 50_000 + head * 10_000 + pos * 10 + d;
   return layout.dtype === 'float16' ? v % 65_521 : v;
 }
@@ -57,7 +65,8 @@ function each(
       const buf = m.arena.buffer(i, kind);
       for (let h = 0; h < KV; h++) {
         for (let p = from; p < from + count; p++) {
-          for (let d = 0; d < HD; d++) f(buf, ((row * KV + h) * P + p) * HD + d, mark(layout, tag, i, kind, h, p, d));
+          for (let d = 0; d < HD; d++)
+            f(buf, ((row * KV + h) * P + p) * HD + d, mark(layout, tag, i, kind, h, p, d));
         }
       }
     }
@@ -65,7 +74,14 @@ function each(
 }
 
 /** Asserts `seq`'s row holds at [from, from + count) what a `tag` sequence wrote there (zeros for null). */
-function assertKv(m: KvCacheManager, seq: number, from: number, count: number, tag: number | null, what = '') {
+function assertKv(
+  m: KvCacheManager,
+  seq: number,
+  from: number,
+  count: number,
+  tag: number | null,
+  what = '',
+) {
   const got: number[] = [];
   const want: number[] = [];
   each(m, seq, from, count, tag ?? 0, (buf, i, v) => {
@@ -293,17 +309,20 @@ test('churn under a tiny budget: accounting stays exact, under budget, and every
     assertAccounting(m, budget);
     return seq;
   };
+  // Families come back soon (reused) and late (evicted by then), with other prompt lengths.
   const plan: [number, number][] = [
     [0, 9],
+    [0, 9],
     [1, 13],
+    [1, 17],
     [0, 9],
     [2, 6],
+    [2, 6],
+    [3, 17],
     [0, 13],
-    [1, 13],
     [3, 17],
     [1, 9],
     [2, 6],
-    [0, 9],
   ];
   let previous: number | undefined;
   for (const [f, length] of plan) {
@@ -355,7 +374,10 @@ test('dense rows: closing a middle sequence moves the last row into the hole wit
   prefill(m, 1, prompt(range(1, 10)), 1);
   prefill(m, 2, prompt(range(100, 20)), 2);
   prefill(m, 3, prompt(range(200, 30)), 3);
-  assert.deepEqual([1, 2, 3].map((s) => m.rowOf(s)), [0, 1, 2]);
+  assert.deepEqual(
+    [1, 2, 3].map((s) => m.rowOf(s)),
+    [0, 1, 2],
+  );
   m.close(2);
   assert.equal(m.rowsInUse, 2);
   assert.equal(m.rowOf(1), 0);

@@ -96,12 +96,16 @@ export class KvCacheManager {
       uniform: 0,
       published: 0,
     };
-    let hits: string[] = [];
-    if (this.options.prefixCaching) {
-      const hashes = prefixBlockHashes(content, content.promptLength - 1, this.options.blockTokens);
-      hits = hashes.slice(0, this.prefix.match(hashes, content.promptLength));
-    }
-    this.ensure(this.rows.length + 1, hits.length * this.options.blockTokens);
+    const hashes = this.options.prefixCaching
+      ? prefixBlockHashes(content, content.promptLength - 1, this.options.blockTokens)
+      : [];
+    // Room for the row first: growing the arena may evict cached blocks, so hits are counted after.
+    let cached = 0;
+    while (cached < hashes.length && this.prefix.has(hashes[cached]!)) cached++;
+    this.ensure(this.rows.length + 1, cached * this.options.blockTokens);
+    const hits = this.options.prefixCaching
+      ? hashes.slice(0, this.prefix.match(hashes, content.promptLength))
+      : [];
     this.rows.push(state);
     this.bySeq.set(seq, state);
     if (hits.length > 0) {
@@ -203,7 +207,7 @@ export class KvCacheManager {
       rows:
         rows <= arena.rowCapacity
           ? arena.rowCapacity
-          : Math.min(this.options.maxRows, Math.max(rows, 2 * arena.rowCapacity)),
+          : Math.max(rows, Math.min(this.options.maxRows, 2 * arena.rowCapacity)),
       positions:
         positions <= arena.capacity
           ? arena.capacity

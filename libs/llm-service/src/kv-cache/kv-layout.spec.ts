@@ -21,7 +21,10 @@ test('bytesPerPosition counts keys and values of every layer, head and channel',
   // 2 layers × (key + value) × 2 heads × 4 channels × 4 bytes
   assert.equal(bytesPerPosition(F32), 128);
   assert.equal(bytesPerPosition(F16), 64);
-  assert.equal(bytesPerPosition({ numLayers: 3, kvHeads: 5, headDim: 7, dtype: 'float32' }), 3 * 2 * 5 * 7 * 4);
+  assert.equal(
+    bytesPerPosition({ numLayers: 3, kvHeads: 5, headDim: 7, dtype: 'float32' }),
+    3 * 2 * 5 * 7 * 4,
+  );
 });
 
 test('bytesPerPosition is what one position of an arena row really takes', () => {

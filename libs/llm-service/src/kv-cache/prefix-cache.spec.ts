@@ -11,7 +11,15 @@ const B = 4;
 const BLOCK = B * bytesPerPosition(F32); // 512
 const ANY = () => Number.MAX_SAFE_INTEGER;
 
-function mark(layout: KvLayout, tag: number, layer: number, kind: number, head: number, pos: number, d: number) {
+function mark(
+  layout: KvLayout,
+  tag: number,
+  layer: number,
+  kind: number,
+  head: number,
+  pos: number,
+  d: number,
+) {
   const v = tag * 1_000_000 + layer * 100_000 + kind * 50_000 + head * 10_000 + pos * 10 + d;
   return layout.dtype === 'float16' ? v % 65_521 : v;
 }
@@ -45,7 +53,14 @@ function fill(arena: KvArena, row: number, from: number, count: number, tag: num
 }
 
 /** Checks positions [from, from + count) of `row` hold what `fill(…, tag)` writes (zeros for null). */
-function assertRow(arena: KvArena, row: number, from: number, count: number, tag: number | null, what = ''): void {
+function assertRow(
+  arena: KvArena,
+  row: number,
+  from: number,
+  count: number,
+  tag: number | null,
+  what = '',
+): void {
   const got: number[] = [];
   const want: number[] = [];
   each(arena, row, from, count, tag ?? 0, (buf, i, v) => {
@@ -86,7 +101,7 @@ test('store starts at block `from` and skips blocks already cached', () => {
   fill(arena, 0, 0, 16, 2);
   // a…c are cached already: only d (positions 12…15, now tag 2) is taken.
   assert.equal(cache.store(['a', 'b', 'c', 'd'], 0, arena, 0, ANY), 1);
-  assert.equal(cache.store(['a', 'b', 'c', 'd', 'e'], 4, arena, 0, ANY), 0, 'block 4 is past the row’s 16');
+  assert.equal(cache.store(['a', 'b', 'c', 'd'], 0, arena, 0, ANY), 0, 'all cached');
   cache.load(['a', 'b', 'c', 'd'], arena, 2);
   assertRow(arena, 2, 0, 12, 1);
   assertRow(arena, 2, 12, 4, 2);
@@ -123,41 +138,59 @@ test('match counts the leading cached hashes only, and the counters add up queri
   assert.deepEqual(cache.counters, { queriedTokens: 25, hitTokens: 8 });
 });
 
-test('least recently used goes first; a block loaded recently survives', () => {
-  const twoBlocks = () => 2 * BLOCK;
-  // Without a load, the oldest (a) goes.
+test('least recently used goes first, a chain from its tail; a block loaded recently survives', () => {
+  const threeBlocks = () => 3 * BLOCK;
+  // Another chain needs room: the older chain loses its tail first, so its head stays usable.
   {
     const { arena, cache } = setup();
-    fill(arena, 0, 0, 12, 1);
-    cache.store(['a', 'b'], 0, arena, 0, twoBlocks);
-    cache.store(['a', 'b', 'c'], 2, arena, 0, twoBlocks);
+    fill(arena, 0, 0, 16, 1);
+    cache.store(['a', 'b'], 0, arena, 0, threeBlocks);
+    cache.store(['x', 'y'], 0, arena, 0, threeBlocks);
     assert.deepEqual(
-      ['a', 'b', 'c'].map((h) => cache.has(h)),
-      [false, true, true],
+      ['a', 'b', 'x', 'y'].map((h) => cache.has(h)),
+      [true, false, true, true],
     );
   }
-  // Loading a makes b the oldest.
+  // Loading a chain makes the other one the oldest.
   {
     const { arena, cache } = setup();
-    fill(arena, 0, 0, 12, 1);
-    cache.store(['a', 'b'], 0, arena, 0, twoBlocks);
-    cache.load(['a'], arena, 1);
-    cache.store(['a', 'b', 'c'], 2, arena, 0, twoBlocks);
+    fill(arena, 0, 0, 16, 1);
+    cache.store(['a', 'b'], 0, arena, 0, threeBlocks);
+    cache.store(['x'], 0, arena, 0, threeBlocks);
+    cache.load(['a', 'b'], arena, 1);
+    cache.store(['y'], 0, arena, 0, threeBlocks);
     assert.deepEqual(
-      ['a', 'b', 'c'].map((h) => cache.has(h)),
-      [true, false, true],
+      ['a', 'b', 'x', 'y'].map((h) => cache.has(h)),
+      [true, true, false, true],
     );
-    assert.ok(cache.bytes <= twoBlocks());
+    assert.ok(cache.bytes <= threeBlocks());
     // What survived is still exactly what was stored.
     cache.load(['a'], arena, 2);
     assertRow(arena, 2, 0, 4, 1);
+  }
+  // A chain never evicts its own head to store its tail: it stores less instead.
+  {
+    const { arena, cache } = setup();
+    fill(arena, 0, 0, 16, 1);
+    cache.store(['a', 'b'], 0, arena, 0, () => 2 * BLOCK);
+    assert.equal(
+      cache.store(['a', 'b', 'c'], 2, arena, 0, () => 2 * BLOCK),
+      0,
+    );
+    assert.deepEqual(
+      ['a', 'b', 'c'].map((h) => cache.has(h)),
+      [true, true, false],
+    );
   }
 });
 
 test('store never lets the cache outgrow `room`, and stores nothing when a block cannot fit', () => {
   const { arena, cache } = setup();
   fill(arena, 0, 0, 16, 1);
-  assert.equal(cache.store(['a', 'b'], 0, arena, 0, () => BLOCK - 1), 0);
+  assert.equal(
+    cache.store(['a', 'b'], 0, arena, 0, () => BLOCK - 1),
+    0,
+  );
   assert.equal(cache.size, 0);
   let room = 2 * BLOCK + 100;
   cache.store(['a', 'b', 'c', 'd'], 0, arena, 0, () => room);
@@ -176,9 +209,10 @@ test('shrinkTo evicts least recently used blocks until the cache holds at most t
   cache.shrinkTo(3 * BLOCK);
   assert.equal(cache.size, 3);
   cache.shrinkTo(2 * BLOCK);
+  // The chain's tail is its least recently used block.
   assert.deepEqual(
     ['a', 'b', 'c'].map((h) => cache.has(h)),
-    [false, true, true],
+    [true, true, false],
   );
   cache.shrinkTo(BLOCK - 1);
   assert.equal(cache.size, 0);

@@ -45,11 +45,9 @@ export class PrefixCache {
   /** Copies blocks `hashes` (all cached) into `row` from position 0, and marks them recently used. */
   load(hashes: readonly string[], arena: KvArena, row: number): void {
     hashes.forEach((hash, k) => {
-      const block = this.blocks.get(hash)!;
-      this.blocks.delete(hash);
-      this.blocks.set(hash, block);
-      arena.transfer(row, k * this.blockTokens, this.blockTokens, block, false);
+      arena.transfer(row, k * this.blockTokens, this.blockTokens, this.blocks.get(hash)!, false);
     });
+    this.touchChain(hashes);
   }
 
   /**
@@ -58,15 +56,18 @@ export class PrefixCache {
    */
   store(hashes: readonly string[], from: number, arena: KvArena, row: number, room: () => number): number {
     let stored = 0;
+    const chain = new Set(hashes);
     for (let k = from; k < hashes.length; k++) {
       const hash = hashes[k]!;
       if (this.blocks.has(hash)) continue;
-      if (!this.makeRoom(room())) break;
+      // A chain's own earlier blocks are never evicted for its later ones: without its head, a tail is unreachable.
+      if (!this.makeRoom(room(), chain)) break;
       const block = kvArray(this.layout, this.blockBytes / (this.layout.dtype === 'float16' ? 2 : 4));
       arena.transfer(row, k * this.blockTokens, this.blockTokens, block, true);
       this.blocks.set(hash, block);
       stored++;
     }
+    this.touchChain(hashes);
     return stored;
   }
 
@@ -82,10 +83,26 @@ export class PrefixCache {
     this.blocks.clear();
   }
 
-  /** Makes room for one more block within `room` bytes for the whole cache; false if it cannot. */
-  private makeRoom(room: number): boolean {
+  /**
+   * Marks a chain's cached blocks recently used, its tail first: eviction, oldest first, then takes
+   * a chain from its end (as vLLM frees blocks), so what stays is always a usable prefix.
+   */
+  private touchChain(hashes: readonly string[]): void {
+    for (let k = hashes.length - 1; k >= 0; k--) {
+      const block = this.blocks.get(hashes[k]!);
+      if (!block) continue;
+      this.blocks.delete(hashes[k]!);
+      this.blocks.set(hashes[k]!, block);
+    }
+  }
+
+  /** Makes room for one more block within `room` bytes, evicting blocks outside `keep`; false if it cannot. */
+  private makeRoom(room: number, keep: ReadonlySet<string>): boolean {
     if (room < this.blockBytes) return false;
-    this.shrinkTo(room - this.blockBytes);
-    return true;
+    for (const hash of this.blocks.keys()) {
+      if (this.bytes <= room - this.blockBytes) break;
+      if (!keep.has(hash)) this.blocks.delete(hash);
+    }
+    return this.bytes <= room - this.blockBytes;
   }
 }

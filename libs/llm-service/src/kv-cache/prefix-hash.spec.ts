@@ -130,7 +130,13 @@ test('the image-context id past the prompt (a generated token) is a plain token,
   // Past the prompt, no image digest enters the hash.
   assert.deepEqual(prefixBlockHashes(content(8, 'd1'), 12, B), prefixBlockHashes(content(8, 'd2'), 12, B));
   // In the prompt, it does.
-  assert.notEqual(prefixBlockHashes(content(12, 'd1'), 12, B)[2], prefixBlockHashes(content(12, 'd2'), 12, B)[2]);
+  assert.notEqual(
+    prefixBlockHashes(content(12, 'd1'), 12, B)[2],
+    prefixBlockHashes(content(12, 'd2'), 12, B)[2],
+  );
   // The image row and a plain token of the same id never hash alike.
-  assert.notEqual(prefixBlockHashes(content(8, 'd1'), 12, B)[2], prefixBlockHashes(content(12, 'd1'), 12, B)[2]);
+  assert.notEqual(
+    prefixBlockHashes(content(8, 'd1'), 12, B)[2],
+    prefixBlockHashes(content(12, 'd1'), 12, B)[2],
+  );
 });

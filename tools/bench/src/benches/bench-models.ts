@@ -24,6 +24,7 @@ export async function benchModel(
   layers: number,
   precision: 'fp32' | 'fp16' | 'int4',
   log: (line: string) => void,
+  kvDtype?: 'float32' | 'float16',
 ): Promise<string> {
   const checkpoint = join(BENCH_MODELS_DIR, `${llm}-real-width-${layers}l`);
   if (!existsSync(join(checkpoint, 'config.json'))) {
@@ -36,7 +37,7 @@ export async function benchModel(
       onProgress: (m: string) => log(`make-tiny: ${m}`),
     });
   }
-  const model = `${checkpoint}-${precision}`;
+  const model = `${checkpoint}-${precision}${kvDtype ? `-kv-${kvDtype}` : ''}`;
   if (!isCurrentModel(model)) {
     log(`converting to ${precision} → ${model} (once)`);
     let lastStage = '';
@@ -44,6 +45,7 @@ export async function benchModel(
       from: checkpoint,
       to: model,
       precision,
+      kvDtype,
       onProgress: (p) => {
         if (p.stage !== lastStage || p.done === p.total) log(`convert: ${p.message}`);
         lastStage = p.stage;

@@ -131,6 +131,8 @@ export async function llmBench(log: (line: string) => void): Promise<Record<stri
   const depthTokens = envInt('BENCH_DEPTH_NEW_TOKENS', 64);
   const words = envInt('BENCH_PROMPT_WORDS', 40);
   const precisions = (process.env.BENCH_PRECISIONS ?? 'fp32,int4').split(',') as ('fp32' | 'int4')[];
+  // float16 halves the cache; float32 (the CPU default) is faster to read on CPUs without fp16 math.
+  const kvDtype = process.env.BENCH_KV_DTYPE as 'float32' | 'float16' | undefined;
   const prompt = (i: number) =>
     `Request ${i}: ${'describe the picture in detail and '.repeat(Math.ceil(words / 6))}`.trim();
   // ~570 tokens: a long text question; numbered first so no two runs share a prefix block.
@@ -144,7 +146,7 @@ export async function llmBench(log: (line: string) => void): Promise<Record<stri
     promptWords: words,
   };
   for (const precision of precisions) {
-    const model = await benchModel('phi3', layers, precision, log);
+    const model = await benchModel('phi3', layers, precision, log, kvDtype);
     let runtime: LlmRuntime | undefined;
     const service = await runService(createLlmApp({ onReady: (r) => (runtime = r) }), {
       argv: [
