@@ -46,15 +46,23 @@ export function buildDecoderGraph(
     from === to ? x : g.op('Cast', [x], { to: attr.int(to === 'float16' ? 10 : 1) });
 
   const embeds = g.input(DECODER_IO.inputsEmbeds, type, ['batch', 'seq', D]);
-  // [b, s, 1, hd]: one half serves both halves of rotate_half; broadcast over heads.
-  const rotary = (name: string) => {
-    const rows = g.input(name, 'float32', ['batch', 'seq', half]);
-    return toType(
-      g.op('Unsqueeze', [g.op('Concat', [rows, rows], { axis: attr.int(-1) }), g.constant([2], 'int64')]),
+  // The rotation of each new position comes in as rows [b·s, hd/2] and serves RotaryEmbedding as
+  // its "cache", indexed by each position's row number: any per-sequence regime, one fused kernel.
+  const rows = (name: string) =>
+    toType(
+      g.op('Reshape', [g.input(name, 'float32', ['batch', 'seq', half]), g.constant([-1, half], 'int64')]),
     );
-  };
-  const cos = rotary(DECODER_IO.ropeCos);
-  const sin = rotary(DECODER_IO.ropeSin);
+  const cos = rows(DECODER_IO.ropeCos);
+  const sin = rows(DECODER_IO.ropeSin);
+  const batchSeq = g.op('Shape', [DECODER_IO.ropeCos], { start: attr.int(0), end: attr.int(2) });
+  const rowIds = g.op('Reshape', [
+    g.op('Range', [
+      g.constant([0], 'int64', []),
+      g.op('ReduceProd', [batchSeq], { keepdims: attr.int(0) }),
+      g.constant([1], 'int64', []),
+    ]),
+    batchSeq,
+  ]);
   const pastBias = toType(g.input(DECODER_IO.pastBias, 'float32', ['batch', 1, 1, 'past_seq']));
   // [b, 1, s, s] → [b, 1, G·s, s]: the mask of new positions repeated for each query head of a group.
   const newBias = toType(
@@ -66,14 +74,14 @@ export function buildDecoderGraph(
   const logitsIndices = g.input(DECODER_IO.logitsIndices, 'int64', ['logits_rows']);
   const scale = 1 / Math.sqrt(hd);
 
-  const rotate = (x: string) => {
-    const [x1, x2] = g.node('Split', [x, g.constant([half, half], 'int64')], {
-      attrs: { axis: attr.int(-1) },
-      outputs: 2,
-    }) as [string, string];
-    const rotated = g.op('Concat', [g.op('Neg', [x2]), x1], { axis: attr.int(-1) });
-    return g.op('Add', [g.op('Mul', [x, cos]), g.op('Mul', [rotated, sin])]);
-  };
+  // x [b, s, n·hd], rotate_half layout (not interleaved).
+  const rotate = (x: string, n: number) =>
+    g.op(
+      'RotaryEmbedding',
+      [x, rowIds, cos, sin],
+      { num_heads: attr.int(n), interleaved: attr.int(0) },
+      'com.microsoft',
+    );
 
   let residual = embeds;
   let pending: string | undefined; // output of the previous block, not yet added to the residual
@@ -106,13 +114,13 @@ export function buildDecoderGraph(
     const heads = (x: string, n: number) => g.op('Reshape', [x, g.constant([0, 0, n, hd], 'int64')]);
     // [b, s, KV, G, hd] → [b, KV, G, s, hd] → [b, KV, G·s, hd]
     const query = g.op('Reshape', [
-      g.op('Transpose', [g.op('Reshape', [rotate(heads(q, H)), g.constant([0, 0, KV, G, hd], 'int64')])], {
+      g.op('Transpose', [g.op('Reshape', [heads(rotate(q, H), H), g.constant([0, 0, KV, G, hd], 'int64')])], {
         perm: attr.ints([0, 2, 3, 1, 4]),
       }),
       g.constant([0, KV, -1, hd], 'int64'),
     ]);
     const newKey = cast(
-      g.op('Transpose', [rotate(heads(k, KV))], { perm: attr.ints([0, 2, 1, 3]) }),
+      g.op('Transpose', [heads(rotate(k, KV), KV)], { perm: attr.ints([0, 2, 1, 3]) }),
       type,
       kvType,
     );

@@ -12,7 +12,8 @@ const BENCHES: Record<string, { summary: string; load: () => Bench }> = {
     load: () => require('./benches/vision').visionBench as Bench,
   },
   decoder: {
-    summary: 'decoder.onnx prefill tok/s, decode ms/token, peak memory, fp32 vs int4 (real-width, 2 layers)',
+    summary:
+      'decoder.onnx prefill tok/s, decode ms/token, peak memory, batched vs one-by-one prefill of short prompts, fp32 vs int4 (real width, BENCH_LAYERS=4)',
     load: () => require('./benches/decoder').decoderBench as Bench,
   },
   'vision-service': {

@@ -3,7 +3,53 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelManifest } from '@internvl/model-config';
-import { createSession, SequenceDecoder } from '@internvl/ort';
+import {
+  createSession,
+  decoderFeeds,
+  decoderFetches,
+  kvTensor,
+  pastBias,
+  SequenceDecoder,
+  type OrtSession,
+} from '@internvl/ort';
+
+/**
+ * Several short prompts in one run (rows of a batch) against one run each: whether batching
+ * prefills pays. Returns ms for `prompts` sequential runs and for the one batched run.
+ */
+async function batchedPrefill(
+  session: OrtSession,
+  m: ModelManifest,
+  prompts: number,
+  tokens: number,
+): Promise<{ sequentialMs: number; batchedMs: number }> {
+  const l = m.config.llm;
+  const feeds = (rows: number) => {
+    const empty = () => kvTensor(new Float32Array(0), [rows, l.numKvHeads, 0, l.headDim]);
+    return decoderFeeds({
+      rows,
+      seqLen: tokens,
+      hiddenSize: l.hiddenSize,
+      embeds: new Float32Array(rows * tokens * l.hiddenSize).map((_, i) => Math.sin(i) * 0.05),
+      cos: new Float32Array((rows * tokens * l.headDim) / 2).fill(1),
+      sin: new Float32Array((rows * tokens * l.headDim) / 2),
+      pastKeys: Array.from({ length: l.numLayers }, empty),
+      pastValues: Array.from({ length: l.numLayers }, empty),
+      pastBias: pastBias(new Array<number>(rows).fill(0), 0),
+      logitsIndices: Array.from({ length: rows }, (_, r) => r * tokens + tokens - 1),
+    });
+  };
+  const one = feeds(1);
+  const all = feeds(prompts);
+  const fetches = decoderFetches(l.numLayers);
+  await session.run(one, fetches);
+  await session.run(all, fetches);
+  const t0 = performance.now();
+  for (let i = 0; i < prompts; i++) await session.run(one, fetches);
+  const t1 = performance.now();
+  await session.run(all, fetches);
+  return { sequentialMs: t1 - t0, batchedMs: performance.now() - t1 };
+}
 
 async function main(): Promise<void> {
   const dir = process.argv[2]!;
@@ -28,6 +74,7 @@ async function main(): Promise<void> {
   const t1 = performance.now();
   for (let s = 0; s < decodeSteps; s++) await decoder.run(embeds(1), 1, decoder.length + 1);
   const decodeMs = (performance.now() - t1) / decodeSteps;
+  const batched = await batchedPrefill(session, m, 4, 48);
   process.stdout.write(
     JSON.stringify({
       precision: m.precision,
@@ -36,6 +83,9 @@ async function main(): Promise<void> {
       decode_steps: decodeSteps,
       decode_ms_per_token: Number(decodeMs.toFixed(2)),
       peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+      // 4 prompts of 48 tokens: 4 runs vs one 4-row run.
+      prefill_4x48_sequential_ms: Number(batched.sequentialMs.toFixed(1)),
+      prefill_4x48_batched_ms: Number(batched.batchedMs.toFixed(1)),
     }),
   );
 }
