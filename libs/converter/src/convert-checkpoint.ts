@@ -14,6 +14,7 @@ import {
   buildDecoderGraph,
   buildEmbedGraph,
   buildVisionGraph,
+  DEFAULT_INT4_BLOCK,
   floatType,
   type Precision,
 } from '@internvl/model-graphs';
@@ -39,6 +40,8 @@ export interface ConvertOptions {
   maxContextTokens?: number;
   /** KV cache element type; default float16 for fp16 models, float32 otherwise (faster on CPU). */
   kvDtype?: 'float32' | 'float16';
+  /** int4 quantization block along K: 32, 64 or 128 (default 128, GPTQ/AWQ's group size). */
+  int4BlockSize?: number;
   onProgress?: (progress: ConvertProgress) => void;
 }
 
@@ -129,8 +132,13 @@ export async function convertCheckpoint(options: ConvertOptions): Promise<ModelM
   save(buildEmbedGraph(config, reader, options.precision, stream(FILES.embed)), to, FILES.embed, metadata);
   progress({ stage: 'embed', done: 1, total: 1, message: 'embedding table' });
   const kvDtype = options.kvDtype ?? floatType(options.precision);
+  const int4BlockSize = options.int4BlockSize ?? DEFAULT_INT4_BLOCK;
+  if (![32, 64, 128].includes(int4BlockSize)) {
+    throw new InvalidArgumentError(`int4 block size must be 32, 64 or 128, got ${int4BlockSize}`);
+  }
   const decoder = buildDecoderGraph(config, reader, options.precision, {
     kvDtype,
+    int4Block: int4BlockSize,
     graph: stream(FILES.decoder),
     onLayer: (done, total) =>
       progress({ stage: 'decoder', done, total, message: `decoder layer ${done}/${total}` }),
@@ -161,6 +169,7 @@ export async function convertCheckpoint(options: ConvertOptions): Promise<ModelM
     visionDtype: floatType(visionPrecision),
     decoderDtype: floatType(options.precision),
     kvDtype,
+    ...(options.precision === 'int4' ? { int4BlockSize } : {}),
     maxContextTokens,
     config,
     files: { ...FILES },

@@ -1,14 +1,13 @@
 import { strict as assert } from 'node:assert';
 import { after, before, describe, test } from 'node:test';
-import { CheckpointReader } from '@internvl/checkpoint';
 import { f16ToF32, f32ToF16 } from '@internvl/float-formats';
-import { greedyGenerate } from '@internvl/reference-model';
 import {
   assistant,
   buildTinyModel,
   conversationHeader,
   FinishReason,
   generate,
+  referenceTokens,
   seeded,
   serve,
   user,
@@ -27,21 +26,6 @@ for (const llm of ['phi3', 'internlm2'] as const) {
     });
     after(() => served.stop());
 
-    /** Greedy tokens of the in-process reference forward on the checkpoint's own files. */
-    const referenceTokens = (ids: number[], image: SentImage, maxNewTokens: number) => {
-      const { tokens } = served.runtime.model.manifest;
-      const reader = CheckpointReader.open(model.checkpoint.dir);
-      return greedyGenerate(
-        model.checkpoint.config,
-        reader,
-        ids,
-        image.rows,
-        tokens.imageContext,
-        maxNewTokens,
-        tokens.stop,
-      );
-    };
-
     test('greedy tokens with an image equal the in-process reference forward, token for token', async () => {
       const hidden = served.runtime.model.hiddenSize;
       const image: SentImage = { tiles: 1, rows: seeded(256 * hidden, 5, 0.5) };
@@ -56,7 +40,7 @@ for (const llm of ['phi3', 'internlm2'] as const) {
         [image],
       );
       const m = served.runtime.model.manifest;
-      const reference = referenceTokens(got.prompt!.inputIds, image, 10);
+      const reference = referenceTokens(model.checkpoint, m, got.prompt!.inputIds, image.rows, 10);
       assert.deepEqual(got.tokenIds, reference);
       const stopped = m.tokens.stop.includes(reference[reference.length - 1]!);
       assert.equal(
@@ -82,7 +66,16 @@ for (const llm of ['phi3', 'internlm2'] as const) {
           conversationHeader([user('Describe it.')], [image], { maxNewTokens: 8 }, { returnPrompt: true }),
           [image],
         );
-        assert.deepEqual(got.tokenIds, referenceTokens(got.prompt!.inputIds, image, 8));
+        assert.deepEqual(
+          got.tokenIds,
+          referenceTokens(
+            model.checkpoint,
+            served.runtime.model.manifest,
+            got.prompt!.inputIds,
+            image.rows,
+            8,
+          ),
+        );
       } finally {
         await chunked.stop();
       }

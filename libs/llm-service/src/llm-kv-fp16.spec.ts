@@ -3,10 +3,17 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { CheckpointReader, makeTinyCheckpoint } from '@internvl/checkpoint';
+import { makeTinyCheckpoint } from '@internvl/checkpoint';
 import { convertCheckpoint } from '@internvl/converter';
-import { greedyGenerate } from '@internvl/reference-model';
-import { conversationHeader, generate, seeded, serve, user, type SentImage } from './testing/llm-fixtures';
+import {
+  conversationHeader,
+  generate,
+  referenceTokens,
+  seeded,
+  serve,
+  user,
+  type SentImage,
+} from './testing/llm-fixtures';
 
 // A float16 KV cache (`internvl convert --kv-dtype float16`) holds half the bytes; attention
 // products run in float16. On the test models its greedy tokens must still be the reference's.
@@ -42,15 +49,7 @@ for (const llm of ['phi3', 'internlm2'] as const) {
           ),
           [image],
         );
-        const expected = greedyGenerate(
-          checkpoint.config,
-          CheckpointReader.open(checkpoint.dir),
-          got.prompt!.inputIds,
-          image.rows,
-          m.tokens.imageContext,
-          12,
-          m.tokens.stop,
-        );
+        const expected = referenceTokens(checkpoint, m, got.prompt!.inputIds, image.rows, 12);
         assert.deepEqual(got.tokenIds, expected);
       } finally {
         await served.stop();

@@ -1,14 +1,13 @@
 import { strict as assert } from 'node:assert';
 import { status } from '@grpc/grpc-js';
 import { after, before, describe, test } from 'node:test';
-import { CheckpointReader } from '@internvl/checkpoint';
-import { greedyGenerate } from '@internvl/reference-model';
 import {
   assistant,
   buildTinyModel,
   conversationHeader,
   expectError,
   generate,
+  referenceTokens,
   seeded,
   serve,
   user,
@@ -35,18 +34,8 @@ describe('prefix cache', () => {
   });
   after(() => served.stop());
 
-  const reference = (ids: number[], rows: Float32Array | undefined, maxNewTokens: number) => {
-    const { tokens } = served.runtime.model.manifest;
-    return greedyGenerate(
-      model.checkpoint.config,
-      CheckpointReader.open(model.checkpoint.dir),
-      ids,
-      rows,
-      tokens.imageContext,
-      maxNewTokens,
-      tokens.stop,
-    );
-  };
+  const reference = (ids: number[], rows: Float32Array | undefined, maxNewTokens: number) =>
+    referenceTokens(model.checkpoint, served.runtime.model.manifest, ids, rows, maxNewTokens);
   const ask = (s: Served, turns: ReturnType<typeof user>[], img: SentImage, maxNewTokens = 8) =>
     generate(s.client, conversationHeader(turns, [img], { maxNewTokens }, { returnPrompt: true }), [img]);
 

@@ -3,10 +3,16 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { CheckpointReader, makeTinyCheckpoint, parseInternVLConfig } from '@internvl/checkpoint';
+import { makeTinyCheckpoint, parseInternVLConfig } from '@internvl/checkpoint';
 import { convertCheckpoint } from '@internvl/converter';
-import { greedyGenerate } from '@internvl/reference-model';
-import { conversationHeader, generate, serve, user, type Served } from './testing/llm-fixtures';
+import {
+  conversationHeader,
+  generate,
+  referenceTokens,
+  serve,
+  user,
+  type Served,
+} from './testing/llm-fixtures';
 
 // Rotation past the point where it changes: Phi-3 LongRoPE switches to its long factors past
 // original_max_position_embeddings, InternLM2 dynamic NTK rescales its base past
@@ -37,18 +43,14 @@ for (const llm of ['phi3', 'internlm2'] as const) {
     });
     after(() => served.stop());
 
-    const reference = (ids: number[], maxNewTokens: number) => {
-      const { tokens } = served.runtime.model.manifest;
-      return greedyGenerate(
-        model.config,
-        CheckpointReader.open(model.checkpointDir),
+    const reference = (ids: number[], maxNewTokens: number) =>
+      referenceTokens(
+        { config: model.config, dir: model.checkpointDir },
+        served.runtime.model.manifest,
         ids,
         undefined,
-        tokens.imageContext,
         maxNewTokens,
-        tokens.stop,
       );
-    };
     const longQuestion = `Please read all of this: ${'one two three four five six seven eight nine ten '.repeat(8)}`;
 
     test('a prompt past the switch, prefilled in 7-token chunks, gives the reference greedy tokens', async () => {

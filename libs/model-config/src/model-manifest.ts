@@ -18,6 +18,8 @@ export interface ModelManifest {
   decoderDtype: 'float32' | 'float16';
   /** Element type of the KV cache (decoder.onnx past and new K/V): float16 halves its bytes. */
   kvDtype: 'float32' | 'float16';
+  /** int4 models: elements per quantization block of the decoder's Linear weights. */
+  int4BlockSize?: number;
   /** Longest prompt + generation the llm tier serves (the converter's --max-context). */
   maxContextTokens: number;
   config: InternVLConfig;

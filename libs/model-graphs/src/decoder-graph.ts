@@ -27,6 +27,12 @@ export function buildDecoderGraph(
     onLayer?: (i: number, total: number) => void;
     /** KV cache element type; default the compute type. float16 with fp32 compute runs attention in fp16. */
     kvDtype?: 'float32' | 'float16';
+    /**
+     * int4 quantization block along K (32, 64 or 128). 128 (GPTQ/AWQ's group size; 4.31 bits a
+     * weight with its scale and zero point) ran MatMulNBits 35% faster at decode and 20% at prefill
+     * than 32 on a Zen 4 CPU; 32 quantizes finer.
+     */
+    int4Block?: number;
   } = {},
 ): GraphBuilder {
   const l = config.llm;
@@ -106,6 +112,8 @@ export function buildDecoderGraph(
       normed,
       { name: `layers.${i}.qkv`, weight: lw.qkv, inFeatures: D, outFeatures: (H + 2 * KV) * hd },
       precision,
+      undefined,
+      options.int4Block,
     );
     const [q, k, v] = g.node('Split', [qkv, g.constant([H * hd, KV * hd, KV * hd], 'int64')], {
       attrs: { axis: attr.int(-1) },
@@ -185,6 +193,8 @@ export function buildDecoderGraph(
       attn,
       { name: `layers.${i}.o_proj`, weight: lw.o, inFeatures: H * hd, outFeatures: D },
       precision,
+      undefined,
+      options.int4Block,
     );
 
     const post = skipRmsNorm(g, o, residual, `layers.${i}.post_norm`, lw.postNorm, l.rmsNormEps, precision);
@@ -194,6 +204,8 @@ export function buildDecoderGraph(
       post.normed,
       { name: `layers.${i}.gate_up`, weight: lw.gateUp, inFeatures: D, outFeatures: 2 * I },
       precision,
+      undefined,
+      options.int4Block,
     );
     const [gate, up] = g.node('Split', [gateUp, g.constant([I, I], 'int64')], {
       attrs: { axis: attr.int(-1) },
@@ -205,6 +217,8 @@ export function buildDecoderGraph(
       act,
       { name: `layers.${i}.down`, weight: lw.down, inFeatures: I, outFeatures: D },
       precision,
+      undefined,
+      options.int4Block,
     );
     options.onLayer?.(i + 1, l.numLayers);
   }
@@ -223,6 +237,8 @@ export function buildDecoderGraph(
     picked,
     { name: 'lm_head', weight: w.lmHead(), inFeatures: D, outFeatures: l.vocabSize },
     precision,
+    undefined,
+    options.int4Block,
   );
   // Sampling wants fp32 logits whatever the compute precision.
   if (type === 'float16') logits = g.op('Cast', [logits], { to: attr.int(1) });

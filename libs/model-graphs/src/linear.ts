@@ -26,9 +26,13 @@ export interface LinearSpec {
   outFeatures: number;
 }
 
+/** Elements per int4 quantization block along K when the converter is not told otherwise. */
+export const DEFAULT_INT4_BLOCK = 128;
+
 /**
  * y = x · Wᵀ + b. fp32/fp16: MatMul (+ Add) with the weight stored [in, out]; int4: com.microsoft
- * MatMulNBits (block 32, accuracy_level 4 so CPU uses int8 dot products) — the decode hot path.
+ * MatMulNBits (blocks of `int4Block` along K, asymmetric, accuracy_level 4 so CPU uses int8 dot
+ * products) — the decode hot path.
  */
 export function linear(
   g: GraphBuilder,
@@ -36,13 +40,14 @@ export function linear(
   spec: LinearSpec,
   precision: Precision,
   quantize = precision === 'int4',
+  int4Block = DEFAULT_INT4_BLOCK,
 ): string {
   const type = floatType(precision);
   let y: string;
   if (quantize) {
     y = matMulNBitsNode(g, x, `${spec.name}.weight`, spec.inFeatures, spec.outFeatures, {
       weight: transposeWeight(spec.weight, spec.outFeatures, spec.inFeatures),
-      blockSize: 32,
+      blockSize: int4Block,
       accuracyLevel: 4,
     });
   } else {

@@ -2,68 +2,8 @@ import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { InternalError } from '@internvl/errors';
 import { KvArena } from './kv-arena';
-import { bytesPerPosition, kvArray, type KvLayout } from './kv-layout';
-
-const F32: KvLayout = { numLayers: 2, kvHeads: 2, headDim: 4, dtype: 'float32' };
-const F16: KvLayout = { ...F32, dtype: 'float16' };
-
-/** A value naming its own place: which fill (tag), layer, key|value, head, position and channel. */
-function mark(
-  layout: KvLayout,
-  tag: number,
-  layer: number,
-  kind: number,
-  head: number,
-  pos: number,
-  d: number,
-) {
-  const v = tag * 1_000_000 + layer * 100_000 + kind * 50_000 + head * 10_000 + pos * 10 + d;
-  return layout.dtype === 'float16' ? v % 65_521 : v;
-}
-
-/** Writes positions [from, from + count) of `row`, every layer/kind/head, through arena.buffer. */
-function fill(arena: KvArena, row: number, from: number, count: number, tag: number): void {
-  const { numLayers, kvHeads: KV, headDim: HD } = arena.layout;
-  const P = arena.capacity;
-  for (let i = 0; i < numLayers; i++) {
-    for (const kind of [0, 1] as const) {
-      const buf = arena.buffer(i, kind);
-      for (let h = 0; h < KV; h++) {
-        for (let p = from; p < from + count; p++) {
-          for (let d = 0; d < HD; d++)
-            buf[((row * KV + h) * P + p) * HD + d] = mark(arena.layout, tag, i, kind, h, p, d);
-        }
-      }
-    }
-  }
-}
-
-/** Positions [from, from + count) of `row` as read, and as `fill(…, tag)` would have written them. */
-function compare(arena: KvArena, row: number, from: number, count: number, tag: number | null) {
-  const { numLayers, kvHeads: KV, headDim: HD } = arena.layout;
-  const P = arena.capacity;
-  const got: number[] = [];
-  const want: number[] = [];
-  for (let i = 0; i < numLayers; i++) {
-    for (const kind of [0, 1] as const) {
-      const buf = arena.buffer(i, kind);
-      for (let h = 0; h < KV; h++) {
-        for (let p = from; p < from + count; p++) {
-          for (let d = 0; d < HD; d++) {
-            got.push(buf[((row * KV + h) * P + p) * HD + d]!);
-            want.push(tag === null ? 0 : mark(arena.layout, tag, i, kind, h, p, d));
-          }
-        }
-      }
-    }
-  }
-  return { got, want };
-}
-
-function assertRow(arena: KvArena, row: number, from: number, count: number, tag: number | null, what = '') {
-  const { got, want } = compare(arena, row, from, count, tag);
-  assert.deepEqual(got, want, `row ${row} positions ${from}…${from + count - 1} ${what}`);
-}
+import { bytesPerPosition, kvArray } from './kv-layout';
+import { assertRow, F16, F32, fillRow, mark } from '../testing/kv-marks';
 
 function allocated(arena: KvArena): number {
   const { keys, values } = arena.view(0, arena.rowCapacity);
@@ -97,8 +37,8 @@ for (const layout of [F32, F16]) {
   test(`${layout.dtype}: growing relayout keeps each row's first lengths[r] positions and zeroes the rest`, () => {
     const arena = new KvArena(layout);
     arena.relayout(2, 64, []);
-    fill(arena, 0, 0, 64, 1);
-    fill(arena, 1, 0, 64, 2);
+    fillRow(arena, 0, 0, 64, 1);
+    fillRow(arena, 1, 0, 64, 2);
     arena.relayout(4, 192, [50, 17]);
     assert.equal(arena.rowCapacity, 4);
     assert.equal(arena.capacity, 192);
@@ -116,8 +56,8 @@ for (const layout of [F32, F16]) {
 test('a shrinking relayout keeps the rows that are kept', () => {
   const arena = new KvArena(F32);
   arena.relayout(4, 256, []);
-  fill(arena, 0, 0, 40, 1);
-  fill(arena, 1, 0, 64, 2);
+  fillRow(arena, 0, 0, 40, 1);
+  fillRow(arena, 1, 0, 64, 2);
   arena.relayout(2, 64, [40, 64]);
   assert.equal(arena.bytes, 2 * 64 * bytesPerPosition(F32));
   assertRow(arena, 0, 0, 40, 1);
@@ -128,7 +68,7 @@ test('a shrinking relayout keeps the rows that are kept', () => {
 test('relayout refuses rows or lengths that do not fit, and leaves the arena as it was', () => {
   const arena = new KvArena(F32);
   arena.relayout(2, 64, []);
-  fill(arena, 0, 0, 10, 3);
+  fillRow(arena, 0, 0, 10, 3);
   assert.throws(() => arena.relayout(1, 64, [10, 10]), InternalError);
   assert.throws(() => arena.relayout(2, 64, [10, 65]), InternalError);
   assert.equal(arena.rowCapacity, 2);
@@ -139,7 +79,7 @@ test('relayout refuses rows or lengths that do not fit, and leaves the arena as 
 test('view(from, count) is a no-copy window of rows [from, from + count) of every layer', () => {
   const arena = new KvArena(F32);
   arena.relayout(4, 64, []);
-  fill(arena, 2, 0, 64, 5);
+  fillRow(arena, 2, 0, 64, 5);
   const rowSize = F32.kvHeads * 64 * F32.headDim;
   const { keys, values } = arena.view(1, 2);
   assert.equal(keys.length, F32.numLayers);
@@ -164,9 +104,9 @@ test('moveRow copies the first `length` positions of every head, layer, key and 
   for (const layout of [F32, F16]) {
     const arena = new KvArena(layout);
     arena.relayout(3, 64, []);
-    fill(arena, 0, 0, 64, 1);
-    fill(arena, 1, 0, 64, 2);
-    fill(arena, 2, 0, 64, 3);
+    fillRow(arena, 0, 0, 64, 1);
+    fillRow(arena, 1, 0, 64, 2);
+    fillRow(arena, 2, 0, 64, 3);
     arena.moveRow(2, 0, 37);
     assertRow(arena, 0, 0, 37, 3, layout.dtype);
     assertRow(arena, 0, 37, 27, 1, `${layout.dtype}: past length untouched`);
@@ -179,7 +119,7 @@ test('transfer copies positions out to a [layer, key|value, head, count, headDim
   for (const layout of [F32, F16]) {
     const arena = new KvArena(layout);
     arena.relayout(2, 64, []);
-    fill(arena, 0, 0, 64, 4);
+    fillRow(arena, 0, 0, 64, 4);
     const count = 4;
     const at = 8;
     const block = kvArray(layout, (count * bytesPerPosition(layout)) / (layout.dtype === 'float16' ? 2 : 4));

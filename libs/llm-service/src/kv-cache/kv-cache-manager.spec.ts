@@ -3,11 +3,10 @@ import { test } from 'node:test';
 import { InternalError, InvalidArgumentError, ResourceExhaustedError } from '@internvl/errors';
 import type { KvArray } from '@internvl/ort';
 import { KvCacheManager, type KvCacheOptions } from './kv-cache-manager';
-import { bytesPerPosition, POSITION_ALIGN, type KvLayout } from './kv-layout';
+import { bytesPerPosition, POSITION_ALIGN } from './kv-layout';
 import type { PrefixContent } from './prefix-hash';
+import { assertRow, F16, F32, fillRow } from '../testing/kv-marks';
 
-const F32: KvLayout = { numLayers: 2, kvHeads: 2, headDim: 4, dtype: 'float32' };
-const F16: KvLayout = { ...F32, dtype: 'float16' };
 const BPP = bytesPerPosition(F32); // 128
 const B = 4;
 const BLOCK = B * BPP; // 512
@@ -31,47 +30,8 @@ function prompt(ids: number[], extra: Partial<PrefixContent> = {}): PrefixConten
 
 const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
 
-/**
- * The KV a fake model computes: it depends on the content `tag` (sequences sharing a prefix share
- * a tag) and names its own place, so any misplaced or stale copy shows.
- */
-function mark(
-  layout: KvLayout,
-  tag: number,
-  layer: number,
-  kind: number,
-  head: number,
-  pos: number,
-  d: number,
-) {
-  const v = tag * 1_000_000 + layer * 100_000 + kind * 50_000 + head * 10_000 + pos * 10 + d;
-  return layout.dtype === 'float16' ? v % 65_521 : v;
-}
-
-function each(
-  m: KvCacheManager,
-  seq: number,
-  from: number,
-  count: number,
-  tag: number,
-  f: (buf: KvArray, index: number, value: number) => void,
-): void {
-  const { layout } = m.arena;
-  const { numLayers, kvHeads: KV, headDim: HD } = layout;
-  const row = m.rowOf(seq);
-  const P = m.arena.capacity;
-  for (let i = 0; i < numLayers; i++) {
-    for (const kind of [0, 1] as const) {
-      const buf = m.arena.buffer(i, kind);
-      for (let h = 0; h < KV; h++) {
-        for (let p = from; p < from + count; p++) {
-          for (let d = 0; d < HD; d++)
-            f(buf, ((row * KV + h) * P + p) * HD + d, mark(layout, tag, i, kind, h, p, d));
-        }
-      }
-    }
-  }
-}
+// The KV a fake model computes is `mark`'s: it depends on the content `tag` (sequences sharing a
+// prefix share a tag) and names its own place, so any misplaced or stale copy shows.
 
 /** Asserts `seq`'s row holds at [from, from + count) what a `tag` sequence wrote there (zeros for null). */
 function assertKv(
@@ -81,21 +41,15 @@ function assertKv(
   count: number,
   tag: number | null,
   what = '',
-) {
-  const got: number[] = [];
-  const want: number[] = [];
-  each(m, seq, from, count, tag ?? 0, (buf, i, v) => {
-    got.push(buf[i]!);
-    want.push(tag === null ? 0 : v);
-  });
-  assert.deepEqual(got, want, `seq ${seq} positions ${from}…${from + count - 1} ${what}`);
+): void {
+  assertRow(m.arena, m.rowOf(seq), from, count, tag, what, `seq ${seq}`);
 }
 
 /** What the decoder thread does for `ids` more positions: reserve, write the new K/V in, advance. */
 function step(m: KvCacheManager, seq: number, ids: number[], tag: number, regime = 'r0'): void {
   const at = m.lengthOf(seq);
   m.reserve(seq, ids.length);
-  each(m, seq, at, ids.length, tag, (buf, i, v) => (buf[i] = v));
+  fillRow(m.arena, m.rowOf(seq), at, ids.length, tag);
   m.advance(seq, ids, regime);
 }
 

@@ -2,73 +2,13 @@ import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import type { KvArray } from '@internvl/ort';
 import { KvArena } from './kv-arena';
-import { bytesPerPosition, type KvLayout } from './kv-layout';
+import { bytesPerPosition } from './kv-layout';
 import { PrefixCache } from './prefix-cache';
+import { assertRow, F16, F32, fillRow } from '../testing/kv-marks';
 
-const F32: KvLayout = { numLayers: 2, kvHeads: 2, headDim: 4, dtype: 'float32' };
-const F16: KvLayout = { ...F32, dtype: 'float16' };
 const B = 4;
 const BLOCK = B * bytesPerPosition(F32); // 512
 const ANY = () => Number.MAX_SAFE_INTEGER;
-
-function mark(
-  layout: KvLayout,
-  tag: number,
-  layer: number,
-  kind: number,
-  head: number,
-  pos: number,
-  d: number,
-) {
-  const v = tag * 1_000_000 + layer * 100_000 + kind * 50_000 + head * 10_000 + pos * 10 + d;
-  return layout.dtype === 'float16' ? v % 65_521 : v;
-}
-
-/** Visits positions [from, from + count) of `row`: (buffer, index, expected value for `tag`). */
-function each(
-  arena: KvArena,
-  row: number,
-  from: number,
-  count: number,
-  tag: number,
-  f: (buf: KvArray, index: number, value: number) => void,
-): void {
-  const { numLayers, kvHeads: KV, headDim: HD } = arena.layout;
-  for (let i = 0; i < numLayers; i++) {
-    for (const kind of [0, 1] as const) {
-      const buf = arena.buffer(i, kind);
-      for (let h = 0; h < KV; h++) {
-        for (let p = from; p < from + count; p++) {
-          for (let d = 0; d < HD; d++) {
-            f(buf, ((row * KV + h) * arena.capacity + p) * HD + d, mark(arena.layout, tag, i, kind, h, p, d));
-          }
-        }
-      }
-    }
-  }
-}
-
-function fill(arena: KvArena, row: number, from: number, count: number, tag: number): void {
-  each(arena, row, from, count, tag, (buf, i, v) => (buf[i] = v));
-}
-
-/** Checks positions [from, from + count) of `row` hold what `fill(…, tag)` writes (zeros for null). */
-function assertRow(
-  arena: KvArena,
-  row: number,
-  from: number,
-  count: number,
-  tag: number | null,
-  what = '',
-): void {
-  const got: number[] = [];
-  const want: number[] = [];
-  each(arena, row, from, count, tag ?? 0, (buf, i, v) => {
-    got.push(buf[i]!);
-    want.push(tag === null ? 0 : v);
-  });
-  assert.deepEqual(got, want, `row ${row} positions ${from}…${from + count - 1} ${what}`);
-}
 
 /** The blocks the cache really holds (its private map), to check `bytes` against real allocations. */
 function heldBlocks(cache: PrefixCache): KvArray[] {
@@ -83,11 +23,11 @@ function setup(layout = F32) {
 
 test('stored blocks are copies: loading them into another row gives exactly what was stored', () => {
   const { arena, cache } = setup();
-  fill(arena, 0, 0, 16, 1);
+  fillRow(arena, 0, 0, 16, 1);
   assert.equal(cache.store(['a', 'b', 'c'], 0, arena, 0, ANY), 3);
   assert.equal(cache.size, 3);
   // The source row changes afterwards; the cache keeps what it copied.
-  fill(arena, 0, 0, 16, 9);
+  fillRow(arena, 0, 0, 16, 9);
   cache.load(['a', 'b', 'c'], arena, 1);
   assertRow(arena, 1, 0, 12, 1);
   // Block k lands at positions k·blockTokens…; nothing past the loaded blocks is written.
@@ -96,9 +36,9 @@ test('stored blocks are copies: loading them into another row gives exactly what
 
 test('store starts at block `from` and skips blocks already cached', () => {
   const { arena, cache } = setup();
-  fill(arena, 0, 0, 16, 1);
+  fillRow(arena, 0, 0, 16, 1);
   cache.store(['a', 'b', 'c'], 0, arena, 0, ANY);
-  fill(arena, 0, 0, 16, 2);
+  fillRow(arena, 0, 0, 16, 2);
   // a…c are cached already: only d (positions 12…15, now tag 2) is taken.
   assert.equal(cache.store(['a', 'b', 'c', 'd'], 0, arena, 0, ANY), 1);
   assert.equal(cache.store(['a', 'b', 'c', 'd'], 0, arena, 0, ANY), 0, 'all cached');
@@ -143,7 +83,7 @@ test('least recently used goes first, a chain from its tail; a block loaded rece
   // Another chain needs room: the older chain loses its tail first, so its head stays usable.
   {
     const { arena, cache } = setup();
-    fill(arena, 0, 0, 16, 1);
+    fillRow(arena, 0, 0, 16, 1);
     cache.store(['a', 'b'], 0, arena, 0, threeBlocks);
     cache.store(['x', 'y'], 0, arena, 0, threeBlocks);
     assert.deepEqual(
@@ -154,7 +94,7 @@ test('least recently used goes first, a chain from its tail; a block loaded rece
   // Loading a chain makes the other one the oldest.
   {
     const { arena, cache } = setup();
-    fill(arena, 0, 0, 16, 1);
+    fillRow(arena, 0, 0, 16, 1);
     cache.store(['a', 'b'], 0, arena, 0, threeBlocks);
     cache.store(['x'], 0, arena, 0, threeBlocks);
     cache.load(['a', 'b'], arena, 1);
@@ -171,7 +111,7 @@ test('least recently used goes first, a chain from its tail; a block loaded rece
   // A chain never evicts its own head to store its tail: it stores less instead.
   {
     const { arena, cache } = setup();
-    fill(arena, 0, 0, 16, 1);
+    fillRow(arena, 0, 0, 16, 1);
     cache.store(['a', 'b'], 0, arena, 0, () => 2 * BLOCK);
     assert.equal(
       cache.store(['a', 'b', 'c'], 2, arena, 0, () => 2 * BLOCK),
@@ -186,7 +126,7 @@ test('least recently used goes first, a chain from its tail; a block loaded rece
 
 test('store never lets the cache outgrow `room`, and stores nothing when a block cannot fit', () => {
   const { arena, cache } = setup();
-  fill(arena, 0, 0, 16, 1);
+  fillRow(arena, 0, 0, 16, 1);
   assert.equal(
     cache.store(['a', 'b'], 0, arena, 0, () => BLOCK - 1),
     0,
@@ -232,7 +172,7 @@ test('clear drops every block but keeps the counters', () => {
 
 test('float16 blocks round-trip bit-exactly', () => {
   const { arena, cache } = setup(F16);
-  fill(arena, 0, 0, 8, 3);
+  fillRow(arena, 0, 0, 8, 3);
   cache.store(['a', 'b'], 0, arena, 0, ANY);
   cache.load(['a', 'b'], arena, 2);
   assertRow(arena, 2, 0, 8, 3);

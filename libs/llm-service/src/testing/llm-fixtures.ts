@@ -15,9 +15,11 @@ import {
   type GenerationParams,
   type PromptInfo,
 } from '@internvl/contracts';
-import { makeTinyCheckpoint, type TinyCheckpoint } from '@internvl/checkpoint';
+import { CheckpointReader, makeTinyCheckpoint, type TinyCheckpoint } from '@internvl/checkpoint';
 import { convertCheckpoint } from '@internvl/converter';
 import { f32ToF16 } from '@internvl/float-formats';
+import type { InternVLConfig, ModelManifest } from '@internvl/model-config';
+import { greedyGenerate } from '@internvl/reference-model';
 import { chunkBytes, createClient, duplexCall, runService, type RunningService } from '@internvl/service-kit';
 import { createLlmApp, type LlmAppHooks, type LlmRuntime } from '../llm-app';
 
@@ -38,6 +40,29 @@ export async function buildTinyModel(llm: TinyLlm, seed = 3): Promise<TinyModel>
   const dir = join(work, 'model');
   await convertCheckpoint({ from: checkpoint.dir, to: dir, precision: 'fp32' });
   return { checkpoint, dir };
+}
+
+/**
+ * Greedy tokens of the in-process reference forward on a checkpoint's own files, with the image
+ * context and stop tokens of the converted model's manifest.
+ */
+export function referenceTokens(
+  checkpoint: { config: InternVLConfig; dir: string },
+  manifest: ModelManifest,
+  ids: number[],
+  imageRows: Float32Array | undefined,
+  maxNewTokens: number,
+): number[] {
+  const { tokens } = manifest;
+  return greedyGenerate(
+    checkpoint.config,
+    CheckpointReader.open(checkpoint.dir),
+    ids,
+    imageRows,
+    tokens.imageContext,
+    maxNewTokens,
+    tokens.stop,
+  );
 }
 
 export interface Served {

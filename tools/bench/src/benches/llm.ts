@@ -137,7 +137,7 @@ export async function llmBench(log: (line: string) => void): Promise<Record<stri
     `Request ${i}: ${'describe the picture in detail and '.repeat(Math.ceil(words / 6))}`.trim();
   // ~570 tokens: a long text question; numbered first so no two runs share a prefix block.
   const longText = (i: number) =>
-    `Question ${i}: ${'please look closely at every part of this and '.repeat(56)}`;
+    `Question ${i}: ${'please look closely at every part of this and '.repeat(61)}`;
   const report: Record<string, unknown> = {
     layers,
     threads,

@@ -21,6 +21,13 @@ const schema = defineSchema({
     min: 0,
     doc: 'Longest prompt + answer the decoder serves; 0 = min(max_position_embeddings, 16384).',
   },
+  int4_block_size: {
+    type: 'int',
+    default: 128,
+    min: 32,
+    max: 128,
+    doc: "int4 only: weights per quantization block (128, GPTQ/AWQ's group size, decodes ~35% faster on CPU than 32; 32 quantizes finer, as llama.cpp Q4_0).",
+  },
   kv_dtype: {
     type: 'string',
     default: 'auto',
@@ -50,6 +57,7 @@ export const convertCommand: Command = {
       to: config.to,
       precision: config.precision as 'fp32' | 'fp16' | 'int4',
       maxContextTokens: config.max_context || undefined,
+      int4BlockSize: config.int4_block_size,
       kvDtype: config.kv_dtype === 'auto' ? undefined : (config.kv_dtype as 'float32' | 'float16'),
       onProgress: (p) => bar.update(p.stage, p.done, p.total, p.message),
     });
