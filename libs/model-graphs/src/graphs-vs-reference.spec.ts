@@ -142,7 +142,10 @@ for (const architecture of ['Phi3ForCausalLM', 'InternLM2ForCausalLM'] as LlmArc
       }
       const all = new Float32Array(T * V);
       let at = 0;
-      for (const l of logits) (all.set(l, at), (at += l.length));
+      for (const l of logits) {
+        all.set(l, at);
+        at += l.length;
+      }
       assert.ok(relativeError(all, expected) < 1e-4, `relative error ${relativeError(all, expected)}`);
     });
 
