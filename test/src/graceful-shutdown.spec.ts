@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { credentials, status, type ServiceError } from '@grpc/grpc-js';
-import { LlmServiceClient, type GenerateResponse } from '@internvl/contracts';
+import { LlmServiceClient, type GenerateResponse, generationParams } from '@internvl/contracts';
 import { FIXTURE_SERVER } from './support/paths';
 import { startServer } from './support/processes';
 import { healthStatus } from './support/grpc-probes';
@@ -23,7 +23,7 @@ test('SIGTERM: a stream in flight completes, health turns NOT_SERVING, new calls
       value: {
         prompt: undefined,
         images: [],
-        params: { maxNewTokens: 10, temperature: 0, topK: 0, stop: [], stopTokenIds: [] },
+        params: generationParams({ maxNewTokens: 10 }),
         returnPrompt: false,
       },
     },
@@ -64,7 +64,7 @@ test('a second SIGTERM forces shutdown: the in-flight stream is aborted', async 
       value: {
         prompt: undefined,
         images: [],
-        params: { maxNewTokens: 100, temperature: 0, topK: 0, stop: [], stopTokenIds: [] },
+        params: generationParams({ maxNewTokens: 100 }),
         returnPrompt: false,
       },
     },

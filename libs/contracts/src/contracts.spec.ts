@@ -36,8 +36,11 @@ test('oneof messages round-trip through the wire format with raw tensor bytes in
   assert.deepEqual(chunk.kind?.$case === 'pixelChunk' && [...chunk.kind.value], [...bytes]);
   const delta = StreamChatResponse.decode(
     StreamChatResponse.encode({
-      kind: { $case: 'delta', value: { text: '你好 👋', tokenIds: [1, 32013] } },
+      kind: { $case: 'delta', value: { text: '你好 👋', tokenIds: [1, 32013], logprobs: [], index: 0 } },
     }).finish(),
   );
-  assert.deepEqual(delta.kind, { $case: 'delta', value: { text: '你好 👋', tokenIds: [1, 32013] } });
+  assert.deepEqual(delta.kind, {
+    $case: 'delta',
+    value: { text: '你好 👋', tokenIds: [1, 32013], logprobs: [], index: 0 },
+  });
 });

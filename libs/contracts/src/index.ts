@@ -1,7 +1,7 @@
 /**
  * Wire contracts of the four services (package internvl.v1). Everything under ./gen is
  * generated from proto/ by `npm run proto:gen`; this file re-exports it, plus the one hand-written
- * mapping of wire float types.
+ * mapping of wire float types and a GenerationParams builder with the wire defaults.
  */
 export * from './gen/internvl/v1/tensor.pb';
 export * from './gen/internvl/v1/generation.pb';
@@ -11,3 +11,4 @@ export * from './gen/internvl/v1/llm.pb';
 export * from './gen/internvl/v1/chat.pb';
 export { PROTO_ROOT, PROTO_FILES } from './proto-files';
 export { floatTypeFromWire, floatTypeToWire, type WireFloatType } from './wire-float-type';
+export * from './generation-params';

@@ -99,12 +99,17 @@ export async function* handleGenerate(
   }
   for await (const event of events) {
     if (event.type === 'delta') {
-      yield { kind: { $case: 'delta', value: { text: event.text, tokenIds: event.tokenIds } } };
+      yield {
+        kind: {
+          $case: 'delta',
+          value: { text: event.text, tokenIds: event.tokenIds, logprobs: [], index: 0 },
+        },
+      };
     } else {
       yield {
         kind: {
           $case: 'finish',
-          value: { reason: WIRE_REASON[event.reason], usage: event.usage, timings: event.timings },
+          value: { reason: WIRE_REASON[event.reason], usage: event.usage, timings: event.timings, index: 0 },
         },
       };
     }

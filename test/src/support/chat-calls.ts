@@ -13,6 +13,7 @@ import {
   type GenerateRequest,
   type PromptInfo,
   type StreamChatResponse,
+  generationParams,
 } from '@internvl/contracts';
 import { preprocessRemote } from '@internvl/preprocess-service';
 import { chunkBytes, createClient, duplexCall } from '@internvl/service-kit';
@@ -51,7 +52,7 @@ export const assistant = (text: string): ChatMessage => ({
 export function chatInput(messages: ChatMessage[], maxNewTokens = 24): ChatInput {
   return {
     messages,
-    params: { maxNewTokens, temperature: 0, topK: 0, stop: [], stopTokenIds: [] },
+    params: generationParams({ maxNewTokens }),
     imageLayout: ImageLayout.IMAGE_LAYOUT_UNSPECIFIED,
   };
 }
@@ -147,7 +148,7 @@ export async function directAnswer(
               value: { turns, imageLayout: ImageLayout.IMAGE_LAYOUT_UNSPECIFIED },
             },
             images: embedded.map((e) => ({ numTiles: e.result.numTiles, embeddings: e.result.embeddings })),
-            params: { maxNewTokens, temperature: 0, topK: 0, stop: [], stopTokenIds: [] },
+            params: generationParams({ maxNewTokens }),
             returnPrompt: true,
           },
         },

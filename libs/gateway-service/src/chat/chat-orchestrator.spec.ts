@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { Metadata, status } from '@grpc/grpc-js';
-import { ElementType, FinishReason, TilingOptions } from '@internvl/contracts';
+import { ElementType, FinishReason, TilingOptions, generationParams } from '@internvl/contracts';
 import {
   CancelledError,
   DeadlineExceededError,
@@ -52,7 +52,7 @@ describe('ChatOrchestrator over fake tiers', () => {
       assistant(text('A cat and a dog.')),
       user(text('Which is bigger?')),
     );
-    input.params = { maxNewTokens: 77, temperature: 0, topK: 0, stop: [], stopTokenIds: [] };
+    input.params = generationParams({ maxNewTokens: 77 });
     const events = await drain(stack.engine().stream(input, run()));
 
     assert.deepEqual(

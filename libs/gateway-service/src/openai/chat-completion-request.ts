@@ -1,4 +1,4 @@
-import { Role, type GenerationParams } from '@internvl/contracts';
+import { generationParams, Role, type GenerationParams } from '@internvl/contracts';
 import { gatewayOption } from '../gateway-config';
 import { InvalidRequestError, modelNotFound } from './openai-errors';
 import {
@@ -127,7 +127,7 @@ function parseParams(body: JsonObject): GenerationParams {
       'max_tokens',
     );
   }
-  return {
+  return generationParams({
     // 0 = the llm tier's default.
     maxNewTokens: maxCompletionTokens ?? maxTokens ?? 0,
     // Absent = 0 = greedy, the model card's default (OpenAI's default would be 1).
@@ -137,8 +137,7 @@ function parseParams(body: JsonObject): GenerationParams {
     repetitionPenalty: optionalNumber(body, 'repetition_penalty', { min: 0, minExclusive: true }),
     seed: optionalNumber(body, 'seed', { integer: true, min: 0 }),
     stop: parseStop(body.stop),
-    stopTokenIds: [],
-  };
+  });
 }
 
 function parseStop(stop: unknown): string[] {

@@ -80,7 +80,7 @@ export class FakeLlm {
     if (question.includes('too long')) throw new OutOfRangeError('the prompt is longer than the context');
     if (header.returnPrompt) yield { kind: { $case: 'prompt', value: { text: 'PROMPT', inputIds: [1, 2] } } };
     if (question.includes('hang')) {
-      yield { kind: { $case: 'delta', value: { text: 'thinking', tokenIds: [9] } } };
+      yield { kind: { $case: 'delta', value: { text: 'thinking', tokenIds: [9], logprobs: [], index: 0 } } };
       if (!ctx.signal.aborted) {
         await new Promise<void>((resolve) =>
           ctx.signal.addEventListener('abort', () => resolve(), { once: true }),
@@ -103,8 +103,10 @@ export class FakeLlm {
       })),
       maxNewTokens: header.params?.maxNewTokens ?? 0,
     };
-    yield { kind: { $case: 'delta', value: { text: JSON.stringify(echo), tokenIds: [1] } } };
-    yield { kind: { $case: 'delta', value: { text: ' done', tokenIds: [2, 3] } } };
+    yield {
+      kind: { $case: 'delta', value: { text: JSON.stringify(echo), tokenIds: [1], logprobs: [], index: 0 } },
+    };
+    yield { kind: { $case: 'delta', value: { text: ' done', tokenIds: [2, 3], logprobs: [], index: 0 } } };
     const imageTokens = header.images.reduce((n, image) => n + image.numTiles * 256, 0);
     yield {
       kind: {
@@ -113,6 +115,7 @@ export class FakeLlm {
           reason: FinishReason.FINISH_REASON_STOP,
           usage: { promptTokens: 10 + imageTokens, imageTokens, completionTokens: 3, cachedTokens: 0 },
           timings: undefined,
+          index: 0,
         },
       },
     };

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
+import { generationParams, type GenerationParams } from '@internvl/contracts';
 import { OutOfRangeError } from '@internvl/errors';
 import { generationSettings, type GenerationLimits } from './generation-settings';
 
@@ -11,14 +12,7 @@ const LIMITS: GenerationLimits = {
   vocabSize: 1000,
   templateStopIds: [2, 7],
 };
-const params = (p: object) => ({
-  maxNewTokens: 0,
-  temperature: 0,
-  topK: 0,
-  stop: [],
-  stopTokenIds: [],
-  ...p,
-});
+const params = (p: Partial<GenerationParams>) => generationParams(p);
 
 test('defaults: greedy, no filters, template stops, default length clamped to the room left', () => {
   const s = generationSettings(undefined, 70, 0, LIMITS);

@@ -1,4 +1,5 @@
 import type { GenerationParams } from '@internvl/contracts';
+import { generationParams } from '@internvl/contracts';
 import { InvalidArgumentError, OutOfRangeError } from '@internvl/errors';
 import type { SamplerParams } from '@internvl/generation';
 
@@ -32,7 +33,7 @@ export function generationSettings(
   imageTokens: number,
   limits: GenerationLimits,
 ): GenerationSettings {
-  const p = params ?? { maxNewTokens: 0, temperature: 0, topK: 0, stop: [], stopTokenIds: [] };
+  const p = params ?? generationParams();
   const room = limits.maxContextTokens - promptTokens;
   if (room <= 0) {
     throw new OutOfRangeError(

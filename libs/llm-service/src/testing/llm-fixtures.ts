@@ -14,6 +14,7 @@ import {
   type GenerateRequest,
   type GenerationParams,
   type PromptInfo,
+  generationParams,
 } from '@internvl/contracts';
 import { CheckpointReader, makeTinyCheckpoint, type TinyCheckpoint } from '@internvl/checkpoint';
 import { convertCheckpoint } from '@internvl/converter';
@@ -146,7 +147,7 @@ export function conversationHeader(
         byteLength: wireRows(image).byteLength,
       },
     })),
-    params: { maxNewTokens: 0, temperature: 0, topK: 0, stop: [], stopTokenIds: [], ...params },
+    params: generationParams(params),
     returnPrompt: options.returnPrompt ?? false,
   };
 }

@@ -57,7 +57,7 @@ before(async () => {
             seenAborts.push(String((ctx.signal.reason as Error).name));
             return;
           }
-          yield { kind: { $case: 'delta', value: { text: 'x', tokenIds: [i] } } };
+          yield { kind: { $case: 'delta', value: { text: 'x', tokenIds: [i], logprobs: [], index: 0 } } };
         }
       },
     ),

@@ -11,6 +11,7 @@ import {
   Role,
   type ChatInput,
   type StreamChatResponse,
+  generationParams,
 } from '@internvl/contracts';
 import { convertCheckpoint } from '@internvl/converter';
 import { ChatOrchestrator, closeTiers, createTiers } from '@internvl/gateway-service';
@@ -60,7 +61,7 @@ function input(image: Buffer | undefined, maxNewTokens: number): ChatInput {
         content: [...imagePart, { part: { $case: 'text', value: 'Describe the image in detail.' } }],
       },
     ],
-    params: { maxNewTokens, temperature: 0, topK: 0, stop: [], stopTokenIds: [] },
+    params: generationParams({ maxNewTokens }),
     imageLayout: ImageLayout.IMAGE_LAYOUT_UNSPECIFIED,
   };
 }

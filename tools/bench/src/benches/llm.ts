@@ -7,6 +7,7 @@ import {
   type GenerateHeader,
   type GenerateRequest,
   type Usage,
+  generationParams,
 } from '@internvl/contracts';
 import { createLlmApp, type LlmRuntime } from '@internvl/llm-service';
 import { chunkBytes, createClient, duplexCall, runService } from '@internvl/service-kit';
@@ -60,7 +61,7 @@ async function stream(
       : [],
     // Stop ids are cleared by a huge budget only; random weights may still hit eos early,
     // so rates below use the tokens actually generated.
-    params: { maxNewTokens, temperature: 0, topK: 0, stop: [], stopTokenIds: [] },
+    params: generationParams({ maxNewTokens }),
     returnPrompt: false,
   };
   function* requests(): Generator<GenerateRequest> {

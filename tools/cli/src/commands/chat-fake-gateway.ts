@@ -37,10 +37,10 @@ export const FAKE_PROMPT = {
 
 /** Chinese, an emoji split across two deltas (the first with ids but no text), and ASCII. */
 export const FAKE_DELTAS: TextDelta[] = [
-  { text: '这是一只', tokenIds: [101, 102] },
-  { text: '', tokenIds: [103] },
-  { text: '🐼 熊猫', tokenIds: [104, 105] },
-  { text: ' (panda).', tokenIds: [106] },
+  { text: '这是一只', tokenIds: [101, 102], logprobs: [], index: 0 },
+  { text: '', tokenIds: [103], logprobs: [], index: 0 },
+  { text: '🐼 熊猫', tokenIds: [104, 105], logprobs: [], index: 0 },
+  { text: ' (panda).', tokenIds: [106], logprobs: [], index: 0 },
 ];
 
 export const FAKE_ANSWER = FAKE_DELTAS.map((d) => d.text).join('');
@@ -49,6 +49,7 @@ export const FAKE_FINISH: Finish = {
   reason: FinishReason.FINISH_REASON_STOP,
   usage: { promptTokens: 1800, imageTokens: 1792, completionTokens: 6, cachedTokens: 0 },
   timings: { queueMs: 1.5, timeToFirstTokenMs: 40, timePerOutputTokenMs: 12.5, totalMs: 110 },
+  index: 0,
 };
 
 /** The scripted answer: PromptInfo (when asked for), the deltas, then the finish. */

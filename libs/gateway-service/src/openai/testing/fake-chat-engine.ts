@@ -61,11 +61,11 @@ export class FakeChatEngine implements ChatEngine {
 export const USAGE: Usage = { promptTokens: 12, imageTokens: 0, completionTokens: 3, cachedTokens: 0 };
 
 export function delta(text: string): StreamChatResponse {
-  return { kind: { $case: 'delta', value: { text, tokenIds: [] } } };
+  return { kind: { $case: 'delta', value: { text, tokenIds: [], logprobs: [], index: 0 } } };
 }
 
 export function finish(reason = FinishReason.FINISH_REASON_STOP, usage: Usage = USAGE): StreamChatResponse {
-  const value: Finish = { reason, usage, timings: undefined };
+  const value: Finish = { reason, usage, timings: undefined, index: 0 };
   return { kind: { $case: 'finish', value } };
 }
 

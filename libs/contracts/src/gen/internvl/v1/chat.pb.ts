@@ -20,7 +20,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
-import { GenerationParams } from './generation.pb';
+import { GenerationParams, TokenLogprob } from './generation.pb';
 import {
   Finish,
   ImageLayout,
@@ -82,9 +82,20 @@ export interface ChatRequest {
 }
 
 export interface ChatResponse {
+  /** Choice 0's text, ids and finish. */
   text: string;
   tokenIds: number[];
   finish: Finish | undefined;
+  /** Every choice, in index order (one unless GenerationParams.n > 1). */
+  choices: ChatChoice[];
+}
+
+export interface ChatChoice {
+  index: number;
+  text: string;
+  tokenIds: number[];
+  finish: Finish | undefined;
+  logprobs: TokenLogprob[];
 }
 
 export interface BatchChatRequest {
@@ -763,7 +774,7 @@ export const ChatRequest: MessageFns<ChatRequest> = {
 };
 
 function createBaseChatResponse(): ChatResponse {
-  return { text: '', tokenIds: [], finish: undefined };
+  return { text: '', tokenIds: [], finish: undefined, choices: [] };
 }
 
 export const ChatResponse: MessageFns<ChatResponse> = {
@@ -780,6 +791,9 @@ export const ChatResponse: MessageFns<ChatResponse> = {
     }
     if (message.finish !== undefined) {
       Finish.encode(message.finish, writer.uint32(26).fork()).join();
+    }
+    for (const v of message.choices) {
+      ChatChoice.encode(v!, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -831,6 +845,14 @@ export const ChatResponse: MessageFns<ChatResponse> = {
             message.finish = Finish.decode(reader, reader.uint32());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.choices.push(ChatChoice.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -852,6 +874,9 @@ export const ChatResponse: MessageFns<ChatResponse> = {
           ? object.token_ids.map((e: any) => globalThis.Number(e))
           : [],
       finish: isSet(object.finish) ? Finish.fromJSON(object.finish) : undefined,
+      choices: globalThis.Array.isArray(object?.choices)
+        ? object.choices.map((e: any) => ChatChoice.fromJSON(e))
+        : [],
     };
   },
 
@@ -866,6 +891,9 @@ export const ChatResponse: MessageFns<ChatResponse> = {
     if (message.finish !== undefined) {
       obj.finish = Finish.toJSON(message.finish);
     }
+    if (message.choices?.length) {
+      obj.choices = message.choices.map((e) => ChatChoice.toJSON(e));
+    }
     return obj;
   },
 
@@ -878,6 +906,161 @@ export const ChatResponse: MessageFns<ChatResponse> = {
     message.tokenIds = object.tokenIds?.map((e) => e) || [];
     message.finish =
       object.finish !== undefined && object.finish !== null ? Finish.fromPartial(object.finish) : undefined;
+    message.choices = object.choices?.map((e) => ChatChoice.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseChatChoice(): ChatChoice {
+  return { index: 0, text: '', tokenIds: [], finish: undefined, logprobs: [] };
+}
+
+export const ChatChoice: MessageFns<ChatChoice> = {
+  encode(message: ChatChoice, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.index !== 0) {
+      writer.uint32(8).int32(message.index);
+    }
+    if (message.text !== '') {
+      writer.uint32(18).string(message.text);
+    }
+    if (message.tokenIds.length !== 0) {
+      writer.uint32(26).fork();
+      for (const v of message.tokenIds) {
+        writer.int32(v);
+      }
+      writer.join();
+    }
+    if (message.finish !== undefined) {
+      Finish.encode(message.finish, writer.uint32(34).fork()).join();
+    }
+    for (const v of message.logprobs) {
+      TokenLogprob.encode(v!, writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ChatChoice {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseChatChoice();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.index = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.text = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag === 24) {
+              message.tokenIds.push(reader.int32());
+
+              continue;
+            }
+
+            if (tag === 26) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.tokenIds.push(reader.int32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.finish = Finish.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.logprobs.push(TokenLogprob.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ChatChoice {
+    return {
+      index: isSet(object.index) ? globalThis.Number(object.index) : 0,
+      text: isSet(object.text) ? globalThis.String(object.text) : '',
+      tokenIds: globalThis.Array.isArray(object?.tokenIds)
+        ? object.tokenIds.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.token_ids)
+          ? object.token_ids.map((e: any) => globalThis.Number(e))
+          : [],
+      finish: isSet(object.finish) ? Finish.fromJSON(object.finish) : undefined,
+      logprobs: globalThis.Array.isArray(object?.logprobs)
+        ? object.logprobs.map((e: any) => TokenLogprob.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ChatChoice): unknown {
+    const obj: any = {};
+    if (message.index !== 0) {
+      obj.index = Math.round(message.index);
+    }
+    if (message.text !== '') {
+      obj.text = message.text;
+    }
+    if (message.tokenIds?.length) {
+      obj.tokenIds = message.tokenIds.map((e) => Math.round(e));
+    }
+    if (message.finish !== undefined) {
+      obj.finish = Finish.toJSON(message.finish);
+    }
+    if (message.logprobs?.length) {
+      obj.logprobs = message.logprobs.map((e) => TokenLogprob.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ChatChoice>, I>>(base?: I): ChatChoice {
+    return ChatChoice.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ChatChoice>, I>>(object: I): ChatChoice {
+    const message = createBaseChatChoice();
+    message.index = object.index ?? 0;
+    message.text = object.text ?? '';
+    message.tokenIds = object.tokenIds?.map((e) => e) || [];
+    message.finish =
+      object.finish !== undefined && object.finish !== null ? Finish.fromPartial(object.finish) : undefined;
+    message.logprobs = object.logprobs?.map((e) => TokenLogprob.fromPartial(e)) || [];
     return message;
   },
 };

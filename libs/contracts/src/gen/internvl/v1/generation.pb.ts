@@ -73,6 +73,58 @@ export interface GenerationParams {
   stop: string[];
   /** Extra token ids that end generation, on top of the template's eos ids. */
   stopTokenIds: number[];
+  /** Structured output: the answer must match this constraint (xgrammar); none = free text. */
+  constraint:
+    | //
+      /** A JSON Schema, as JSON text. */
+      { $case: 'jsonSchema'; value: string } //
+      /** Any JSON object (OpenAI response_format json_object). */
+    | { $case: 'jsonObject'; value: boolean } //
+    /** A regular expression the whole answer matches. */
+    | { $case: 'regex'; value: string } //
+    /** An EBNF grammar in xgrammar's dialect (GBNF-like); its start rule is `root`. */
+    | { $case: 'ebnf'; value: string }
+    | undefined;
+  /**
+   * Return each generated token's log-probability: log-softmax of the model's raw logits (before
+   * penalties, temperature, top-k/top-p and constraints, as vLLM reports it by default).
+   */
+  logprobs: boolean;
+  /** With logprobs: the most likely alternatives per position, 0 to 20. */
+  topLogprobs: number;
+  /** OpenAI presence penalty in [-2, 2]: subtracted once from every token already generated. */
+  presencePenalty?: number | undefined;
+  /** OpenAI frequency penalty in [-2, 2]: subtracted per occurrence of a generated token. */
+  frequencyPenalty?: number | undefined;
+  /**
+   * Choices for one prompt, 1 to 16 (0 = 1); the prompt is prefilled once. Choice i samples with
+   * seed + i when a seed is given.
+   */
+  n: number;
+  /** Beam search (HF generate semantics) when > 1; excludes sampling, n and constraints. */
+  numBeams: number;
+  /** Beam scores are divided by length^length_penalty; absent = 1. */
+  lengthPenalty?: number | undefined;
+  /** Stop as soon as num_beams hypotheses are finished (HF early_stopping=True). */
+  earlyStopping: boolean;
+}
+
+/** The log-probability of one token, as OpenAI's logprobs content entry. */
+export interface TokenLogprob {
+  tokenId: number;
+  /** The token's text piece (may be part of a character; see bytes). */
+  token: string;
+  bytes: Buffer;
+  logprob: number;
+  /** The most likely tokens at this position, most likely first (top_logprobs of them). */
+  top: TopLogprob[];
+}
+
+export interface TopLogprob {
+  tokenId: number;
+  token: string;
+  bytes: Buffer;
+  logprob: number;
 }
 
 export interface Usage {
@@ -108,6 +160,15 @@ function createBaseGenerationParams(): GenerationParams {
     seed: undefined,
     stop: [],
     stopTokenIds: [],
+    constraint: undefined,
+    logprobs: false,
+    topLogprobs: 0,
+    presencePenalty: undefined,
+    frequencyPenalty: undefined,
+    n: 0,
+    numBeams: 0,
+    lengthPenalty: undefined,
+    earlyStopping: false,
   };
 }
 
@@ -140,6 +201,44 @@ export const GenerationParams: MessageFns<GenerationParams> = {
         writer.int32(v);
       }
       writer.join();
+    }
+    switch (message.constraint?.$case) {
+      case 'jsonSchema':
+        writer.uint32(74).string(message.constraint.value);
+        break;
+      case 'jsonObject':
+        writer.uint32(80).bool(message.constraint.value);
+        break;
+      case 'regex':
+        writer.uint32(90).string(message.constraint.value);
+        break;
+      case 'ebnf':
+        writer.uint32(98).string(message.constraint.value);
+        break;
+    }
+    if (message.logprobs !== false) {
+      writer.uint32(104).bool(message.logprobs);
+    }
+    if (message.topLogprobs !== 0) {
+      writer.uint32(112).int32(message.topLogprobs);
+    }
+    if (message.presencePenalty !== undefined) {
+      writer.uint32(125).float(message.presencePenalty);
+    }
+    if (message.frequencyPenalty !== undefined) {
+      writer.uint32(133).float(message.frequencyPenalty);
+    }
+    if (message.n !== 0) {
+      writer.uint32(136).int32(message.n);
+    }
+    if (message.numBeams !== 0) {
+      writer.uint32(144).int32(message.numBeams);
+    }
+    if (message.lengthPenalty !== undefined) {
+      writer.uint32(157).float(message.lengthPenalty);
+    }
+    if (message.earlyStopping !== false) {
+      writer.uint32(160).bool(message.earlyStopping);
     }
     return writer;
   },
@@ -231,6 +330,102 @@ export const GenerationParams: MessageFns<GenerationParams> = {
 
             break;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.constraint = { $case: 'jsonSchema', value: reader.string() };
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.constraint = { $case: 'jsonObject', value: reader.bool() };
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.constraint = { $case: 'regex', value: reader.string() };
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.constraint = { $case: 'ebnf', value: reader.string() };
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.logprobs = reader.bool();
+            continue;
+          }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.topLogprobs = reader.int32();
+            continue;
+          }
+          case 15: {
+            if (tag !== 125) {
+              break;
+            }
+
+            message.presencePenalty = reader.float();
+            continue;
+          }
+          case 16: {
+            if (tag !== 133) {
+              break;
+            }
+
+            message.frequencyPenalty = reader.float();
+            continue;
+          }
+          case 17: {
+            if (tag !== 136) {
+              break;
+            }
+
+            message.n = reader.int32();
+            continue;
+          }
+          case 18: {
+            if (tag !== 144) {
+              break;
+            }
+
+            message.numBeams = reader.int32();
+            continue;
+          }
+          case 19: {
+            if (tag !== 157) {
+              break;
+            }
+
+            message.lengthPenalty = reader.float();
+            continue;
+          }
+          case 20: {
+            if (tag !== 160) {
+              break;
+            }
+
+            message.earlyStopping = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -273,6 +468,51 @@ export const GenerationParams: MessageFns<GenerationParams> = {
         : globalThis.Array.isArray(object?.stop_token_ids)
           ? object.stop_token_ids.map((e: any) => globalThis.Number(e))
           : [],
+      constraint: isSet(object.jsonSchema)
+        ? { $case: 'jsonSchema', value: globalThis.String(object.jsonSchema) }
+        : isSet(object.json_schema)
+          ? { $case: 'jsonSchema', value: globalThis.String(object.json_schema) }
+          : isSet(object.jsonObject)
+            ? { $case: 'jsonObject', value: globalThis.Boolean(object.jsonObject) }
+            : isSet(object.json_object)
+              ? { $case: 'jsonObject', value: globalThis.Boolean(object.json_object) }
+              : isSet(object.regex)
+                ? { $case: 'regex', value: globalThis.String(object.regex) }
+                : isSet(object.ebnf)
+                  ? { $case: 'ebnf', value: globalThis.String(object.ebnf) }
+                  : undefined,
+      logprobs: isSet(object.logprobs) ? globalThis.Boolean(object.logprobs) : false,
+      topLogprobs: isSet(object.topLogprobs)
+        ? globalThis.Number(object.topLogprobs)
+        : isSet(object.top_logprobs)
+          ? globalThis.Number(object.top_logprobs)
+          : 0,
+      presencePenalty: isSet(object.presencePenalty)
+        ? globalThis.Number(object.presencePenalty)
+        : isSet(object.presence_penalty)
+          ? globalThis.Number(object.presence_penalty)
+          : undefined,
+      frequencyPenalty: isSet(object.frequencyPenalty)
+        ? globalThis.Number(object.frequencyPenalty)
+        : isSet(object.frequency_penalty)
+          ? globalThis.Number(object.frequency_penalty)
+          : undefined,
+      n: isSet(object.n) ? globalThis.Number(object.n) : 0,
+      numBeams: isSet(object.numBeams)
+        ? globalThis.Number(object.numBeams)
+        : isSet(object.num_beams)
+          ? globalThis.Number(object.num_beams)
+          : 0,
+      lengthPenalty: isSet(object.lengthPenalty)
+        ? globalThis.Number(object.lengthPenalty)
+        : isSet(object.length_penalty)
+          ? globalThis.Number(object.length_penalty)
+          : undefined,
+      earlyStopping: isSet(object.earlyStopping)
+        ? globalThis.Boolean(object.earlyStopping)
+        : isSet(object.early_stopping)
+          ? globalThis.Boolean(object.early_stopping)
+          : false,
     };
   },
 
@@ -302,6 +542,39 @@ export const GenerationParams: MessageFns<GenerationParams> = {
     if (message.stopTokenIds?.length) {
       obj.stopTokenIds = message.stopTokenIds.map((e) => Math.round(e));
     }
+    if (message.constraint?.$case === 'jsonSchema') {
+      obj.jsonSchema = message.constraint.value;
+    } else if (message.constraint?.$case === 'jsonObject') {
+      obj.jsonObject = message.constraint.value;
+    } else if (message.constraint?.$case === 'regex') {
+      obj.regex = message.constraint.value;
+    } else if (message.constraint?.$case === 'ebnf') {
+      obj.ebnf = message.constraint.value;
+    }
+    if (message.logprobs !== false) {
+      obj.logprobs = message.logprobs;
+    }
+    if (message.topLogprobs !== 0) {
+      obj.topLogprobs = Math.round(message.topLogprobs);
+    }
+    if (message.presencePenalty !== undefined) {
+      obj.presencePenalty = floatToJson(message.presencePenalty);
+    }
+    if (message.frequencyPenalty !== undefined) {
+      obj.frequencyPenalty = floatToJson(message.frequencyPenalty);
+    }
+    if (message.n !== 0) {
+      obj.n = Math.round(message.n);
+    }
+    if (message.numBeams !== 0) {
+      obj.numBeams = Math.round(message.numBeams);
+    }
+    if (message.lengthPenalty !== undefined) {
+      obj.lengthPenalty = floatToJson(message.lengthPenalty);
+    }
+    if (message.earlyStopping !== false) {
+      obj.earlyStopping = message.earlyStopping;
+    }
     return obj;
   },
 
@@ -318,6 +591,298 @@ export const GenerationParams: MessageFns<GenerationParams> = {
     message.seed = object.seed ?? undefined;
     message.stop = object.stop?.map((e) => e) || [];
     message.stopTokenIds = object.stopTokenIds?.map((e) => e) || [];
+    switch (object.constraint?.$case) {
+      case 'jsonSchema': {
+        if (object.constraint?.value !== undefined && object.constraint?.value !== null) {
+          message.constraint = { $case: 'jsonSchema', value: object.constraint.value };
+        }
+        break;
+      }
+      case 'jsonObject': {
+        if (object.constraint?.value !== undefined && object.constraint?.value !== null) {
+          message.constraint = { $case: 'jsonObject', value: object.constraint.value };
+        }
+        break;
+      }
+      case 'regex': {
+        if (object.constraint?.value !== undefined && object.constraint?.value !== null) {
+          message.constraint = { $case: 'regex', value: object.constraint.value };
+        }
+        break;
+      }
+      case 'ebnf': {
+        if (object.constraint?.value !== undefined && object.constraint?.value !== null) {
+          message.constraint = { $case: 'ebnf', value: object.constraint.value };
+        }
+        break;
+      }
+    }
+    message.logprobs = object.logprobs ?? false;
+    message.topLogprobs = object.topLogprobs ?? 0;
+    message.presencePenalty = object.presencePenalty ?? undefined;
+    message.frequencyPenalty = object.frequencyPenalty ?? undefined;
+    message.n = object.n ?? 0;
+    message.numBeams = object.numBeams ?? 0;
+    message.lengthPenalty = object.lengthPenalty ?? undefined;
+    message.earlyStopping = object.earlyStopping ?? false;
+    return message;
+  },
+};
+
+function createBaseTokenLogprob(): TokenLogprob {
+  return { tokenId: 0, token: '', bytes: Buffer.alloc(0), logprob: 0, top: [] };
+}
+
+export const TokenLogprob: MessageFns<TokenLogprob> = {
+  encode(message: TokenLogprob, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tokenId !== 0) {
+      writer.uint32(8).int32(message.tokenId);
+    }
+    if (message.token !== '') {
+      writer.uint32(18).string(message.token);
+    }
+    if (message.bytes.length !== 0) {
+      writer.uint32(26).bytes(message.bytes);
+    }
+    if (message.logprob !== 0) {
+      writer.uint32(37).float(message.logprob);
+    }
+    for (const v of message.top) {
+      TopLogprob.encode(v!, writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TokenLogprob {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTokenLogprob();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.tokenId = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.token = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.bytes = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 4: {
+            if (tag !== 37) {
+              break;
+            }
+
+            message.logprob = reader.float();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.top.push(TopLogprob.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TokenLogprob {
+    return {
+      tokenId: isSet(object.tokenId)
+        ? globalThis.Number(object.tokenId)
+        : isSet(object.token_id)
+          ? globalThis.Number(object.token_id)
+          : 0,
+      token: isSet(object.token) ? globalThis.String(object.token) : '',
+      bytes: isSet(object.bytes) ? Buffer.from(bytesFromBase64(object.bytes)) : Buffer.alloc(0),
+      logprob: isSet(object.logprob) ? globalThis.Number(object.logprob) : 0,
+      top: globalThis.Array.isArray(object?.top) ? object.top.map((e: any) => TopLogprob.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: TokenLogprob): unknown {
+    const obj: any = {};
+    if (message.tokenId !== 0) {
+      obj.tokenId = Math.round(message.tokenId);
+    }
+    if (message.token !== '') {
+      obj.token = message.token;
+    }
+    if (message.bytes.length !== 0) {
+      obj.bytes = base64FromBytes(message.bytes);
+    }
+    if (message.logprob !== 0) {
+      obj.logprob = floatToJson(message.logprob);
+    }
+    if (message.top?.length) {
+      obj.top = message.top.map((e) => TopLogprob.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TokenLogprob>, I>>(base?: I): TokenLogprob {
+    return TokenLogprob.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TokenLogprob>, I>>(object: I): TokenLogprob {
+    const message = createBaseTokenLogprob();
+    message.tokenId = object.tokenId ?? 0;
+    message.token = object.token ?? '';
+    message.bytes = object.bytes ?? Buffer.alloc(0);
+    message.logprob = object.logprob ?? 0;
+    message.top = object.top?.map((e) => TopLogprob.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseTopLogprob(): TopLogprob {
+  return { tokenId: 0, token: '', bytes: Buffer.alloc(0), logprob: 0 };
+}
+
+export const TopLogprob: MessageFns<TopLogprob> = {
+  encode(message: TopLogprob, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tokenId !== 0) {
+      writer.uint32(8).int32(message.tokenId);
+    }
+    if (message.token !== '') {
+      writer.uint32(18).string(message.token);
+    }
+    if (message.bytes.length !== 0) {
+      writer.uint32(26).bytes(message.bytes);
+    }
+    if (message.logprob !== 0) {
+      writer.uint32(37).float(message.logprob);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TopLogprob {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTopLogprob();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.tokenId = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.token = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.bytes = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 4: {
+            if (tag !== 37) {
+              break;
+            }
+
+            message.logprob = reader.float();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TopLogprob {
+    return {
+      tokenId: isSet(object.tokenId)
+        ? globalThis.Number(object.tokenId)
+        : isSet(object.token_id)
+          ? globalThis.Number(object.token_id)
+          : 0,
+      token: isSet(object.token) ? globalThis.String(object.token) : '',
+      bytes: isSet(object.bytes) ? Buffer.from(bytesFromBase64(object.bytes)) : Buffer.alloc(0),
+      logprob: isSet(object.logprob) ? globalThis.Number(object.logprob) : 0,
+    };
+  },
+
+  toJSON(message: TopLogprob): unknown {
+    const obj: any = {};
+    if (message.tokenId !== 0) {
+      obj.tokenId = Math.round(message.tokenId);
+    }
+    if (message.token !== '') {
+      obj.token = message.token;
+    }
+    if (message.bytes.length !== 0) {
+      obj.bytes = base64FromBytes(message.bytes);
+    }
+    if (message.logprob !== 0) {
+      obj.logprob = floatToJson(message.logprob);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TopLogprob>, I>>(base?: I): TopLogprob {
+    return TopLogprob.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TopLogprob>, I>>(object: I): TopLogprob {
+    const message = createBaseTopLogprob();
+    message.tokenId = object.tokenId ?? 0;
+    message.token = object.token ?? '';
+    message.bytes = object.bytes ?? Buffer.alloc(0);
+    message.logprob = object.logprob ?? 0;
     return message;
   },
 };
@@ -587,6 +1152,14 @@ export const Timings: MessageFns<Timings> = {
     return message;
   },
 };
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, 'base64'));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString('base64');
+}
 
 function floatToJson(value: number | null | undefined): number | string | null | undefined {
   return typeof value === 'number' && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;

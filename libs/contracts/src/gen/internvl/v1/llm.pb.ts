@@ -26,6 +26,7 @@ import {
   finishReasonToJSON,
   GenerationParams,
   Timings,
+  TokenLogprob,
   Usage,
 } from './generation.pb';
 import { TensorSpec } from './tensor.pb';
@@ -182,12 +183,19 @@ export interface TextDelta {
   text: string;
   /** Token ids behind this delta (may be non-empty with empty text while a character is incomplete). */
   tokenIds: number[];
+  /** With GenerationParams.logprobs: one entry per token id. */
+  logprobs: TokenLogprob[];
+  /** The choice this delta belongs to (GenerationParams.n > 1); 0 otherwise. */
+  index: number;
 }
 
 export interface Finish {
   reason: FinishReason;
+  /** This choice's usage (the prompt is the same for every choice). */
   usage: Usage | undefined;
   timings: Timings | undefined;
+  /** The choice that finished (n > 1). Every choice gets its own Finish; the last one ends the stream. */
+  index: number;
 }
 
 export interface RenderPromptRequest {
@@ -1069,7 +1077,7 @@ export const PromptInfo: MessageFns<PromptInfo> = {
 };
 
 function createBaseTextDelta(): TextDelta {
-  return { text: '', tokenIds: [] };
+  return { text: '', tokenIds: [], logprobs: [], index: 0 };
 }
 
 export const TextDelta: MessageFns<TextDelta> = {
@@ -1083,6 +1091,12 @@ export const TextDelta: MessageFns<TextDelta> = {
         writer.int32(v);
       }
       writer.join();
+    }
+    for (const v of message.logprobs) {
+      TokenLogprob.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.index !== 0) {
+      writer.uint32(32).int32(message.index);
     }
     return writer;
   },
@@ -1126,6 +1140,22 @@ export const TextDelta: MessageFns<TextDelta> = {
 
             break;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.logprobs.push(TokenLogprob.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.index = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1146,6 +1176,10 @@ export const TextDelta: MessageFns<TextDelta> = {
         : globalThis.Array.isArray(object?.token_ids)
           ? object.token_ids.map((e: any) => globalThis.Number(e))
           : [],
+      logprobs: globalThis.Array.isArray(object?.logprobs)
+        ? object.logprobs.map((e: any) => TokenLogprob.fromJSON(e))
+        : [],
+      index: isSet(object.index) ? globalThis.Number(object.index) : 0,
     };
   },
 
@@ -1157,6 +1191,12 @@ export const TextDelta: MessageFns<TextDelta> = {
     if (message.tokenIds?.length) {
       obj.tokenIds = message.tokenIds.map((e) => Math.round(e));
     }
+    if (message.logprobs?.length) {
+      obj.logprobs = message.logprobs.map((e) => TokenLogprob.toJSON(e));
+    }
+    if (message.index !== 0) {
+      obj.index = Math.round(message.index);
+    }
     return obj;
   },
 
@@ -1167,12 +1207,14 @@ export const TextDelta: MessageFns<TextDelta> = {
     const message = createBaseTextDelta();
     message.text = object.text ?? '';
     message.tokenIds = object.tokenIds?.map((e) => e) || [];
+    message.logprobs = object.logprobs?.map((e) => TokenLogprob.fromPartial(e)) || [];
+    message.index = object.index ?? 0;
     return message;
   },
 };
 
 function createBaseFinish(): Finish {
-  return { reason: 0, usage: undefined, timings: undefined };
+  return { reason: 0, usage: undefined, timings: undefined, index: 0 };
 }
 
 export const Finish: MessageFns<Finish> = {
@@ -1185,6 +1227,9 @@ export const Finish: MessageFns<Finish> = {
     }
     if (message.timings !== undefined) {
       Timings.encode(message.timings, writer.uint32(26).fork()).join();
+    }
+    if (message.index !== 0) {
+      writer.uint32(32).int32(message.index);
     }
     return writer;
   },
@@ -1226,6 +1271,14 @@ export const Finish: MessageFns<Finish> = {
             message.timings = Timings.decode(reader, reader.uint32());
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.index = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1243,6 +1296,7 @@ export const Finish: MessageFns<Finish> = {
       reason: isSet(object.reason) ? finishReasonFromJSON(object.reason) : 0,
       usage: isSet(object.usage) ? Usage.fromJSON(object.usage) : undefined,
       timings: isSet(object.timings) ? Timings.fromJSON(object.timings) : undefined,
+      index: isSet(object.index) ? globalThis.Number(object.index) : 0,
     };
   },
 
@@ -1256,6 +1310,9 @@ export const Finish: MessageFns<Finish> = {
     }
     if (message.timings !== undefined) {
       obj.timings = Timings.toJSON(message.timings);
+    }
+    if (message.index !== 0) {
+      obj.index = Math.round(message.index);
     }
     return obj;
   },
@@ -1272,6 +1329,7 @@ export const Finish: MessageFns<Finish> = {
       object.timings !== undefined && object.timings !== null
         ? Timings.fromPartial(object.timings)
         : undefined;
+    message.index = object.index ?? 0;
     return message;
   },
 };
