@@ -7,6 +7,7 @@ import {
   argmax,
   softmax,
 } from './logits-processors';
+import { applyPresenceFrequencyPenalty, checkPenalty } from './penalties';
 import { checkPositive, checkTopK, checkTopP } from './validate';
 import { createRng } from './prng';
 
@@ -20,6 +21,10 @@ export interface SamplerParams {
   topK: number;
   /** > 0; 1 disables the CTRL repetition penalty. */
   repetitionPenalty: number;
+  /** OpenAI presence penalty in [-2, 2], on the ids in `history`; absent or 0 = off. */
+  presencePenalty?: number;
+  /** OpenAI frequency penalty in [-2, 2], per occurrence in `history`; absent or 0 = off. */
+  frequencyPenalty?: number;
   /** Safe integer; the same seed and inputs give the same tokens. Omitted: a random seed. */
   seed?: number;
 }
@@ -28,19 +33,22 @@ export interface SamplerParams {
 export interface Sampler {
   /**
    * Next token id from one step's logits (vocabulary-sized; NOT modified, a copy is processed)
-   * and the sequence so far (prompt + generated ids, for the repetition penalty).
+   * and the sequence so far (the ids the repetition, presence and frequency penalties look at; the
+   * llm tier passes the generated ids only).
    */
   sample(logits: Float32Array, history: readonly number[]): number;
 }
 
 /**
  * Validates `params` and builds a {@link Sampler}. Pipeline order is HF's: repetition penalty,
- * then temperature, top-k, top-p, then a draw from the softmax with a seeded Mulberry32 PRNG
- * (see {@link createRng}). Temperature 0 skips the warpers and takes the argmax (ties → lowest id).
- * Throws InvalidArgumentError naming the offending field.
+ * then OpenAI's presence/frequency penalties (vLLM's order), then temperature, top-k, top-p, then a
+ * draw from the softmax with a seeded Mulberry32 PRNG (see {@link createRng}). Temperature 0 skips
+ * the warpers and takes the argmax (ties → lowest id). Throws InvalidArgumentError naming the
+ * offending field.
  */
 export function createSampler(params: SamplerParams): Sampler {
   const { temperature, topP, topK, repetitionPenalty, seed } = params;
+  const { presencePenalty = 0, frequencyPenalty = 0 } = params;
   if (typeof temperature !== 'number' || !Number.isFinite(temperature) || temperature < 0) {
     throw new InvalidArgumentError(
       `temperature must be a finite number ≥ 0 (0 = greedy), got ${temperature}`,
@@ -49,6 +57,8 @@ export function createSampler(params: SamplerParams): Sampler {
   checkTopP(topP);
   checkTopK(topK);
   checkPositive(repetitionPenalty, 'repetitionPenalty');
+  checkPenalty(presencePenalty, 'presencePenalty');
+  checkPenalty(frequencyPenalty, 'frequencyPenalty');
   // An unseeded request still gets a deterministic generator; only its seed is random.
   const rng = createRng(seed ?? Math.floor(Math.random() * 2 ** 32));
 
@@ -58,6 +68,7 @@ export function createSampler(params: SamplerParams): Sampler {
         throw new InvalidArgumentError('logits are empty; expected one per vocabulary id');
       const scores = Float32Array.from(logits);
       applyRepetitionPenalty(scores, history, repetitionPenalty);
+      applyPresenceFrequencyPenalty(scores, history, presencePenalty, frequencyPenalty);
       if (temperature === 0) return argmax(scores);
       applyTemperature(scores, temperature);
       applyTopK(scores, topK);

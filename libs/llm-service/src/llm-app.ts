@@ -93,6 +93,7 @@ export function createLlmApp(hooks: LlmAppHooks = {}): ServiceApp<typeof llmSche
           maxStopStrings: config.max_stop_strings,
         },
         maxActiveSequences: config.max_active_sequences,
+        allowSpecialTokens: config.allow_special_tokens,
       };
       host.addService('internvl.v1.LlmService', LlmServiceService, {
         generate: bidiStreaming<GenerateRequest, GenerateResponse>(host.env, 'generate', (requests, ctx) =>

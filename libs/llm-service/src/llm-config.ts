@@ -58,4 +58,9 @@ export const llmSchema = defineSchema({
     max: 4096,
     doc: 'Positions per prefix-cache block: a prefix is reused in whole blocks.',
   },
+  allow_special_tokens: {
+    type: 'bool',
+    default: false,
+    doc: 'Let special-token text in messages (<|end|>, <|im_start|>, ...) become control tokens, as in the template: for trusted callers only. Off: it is plain text, so no message can close its turn or open another.',
+  },
 });

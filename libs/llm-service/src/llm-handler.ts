@@ -14,15 +14,20 @@ import type { CallContext } from '@internvl/service-kit';
 import type { KvArray } from '@internvl/ort';
 import type { LlmModel } from './llm-model';
 import { buildPrompt, type PromptContext } from './request/build-prompt';
+import { choiceCount, choiceSettings, mergeChoices } from './request/choices';
 import { generationSettings, type GenerationLimits } from './request/generation-settings';
 import { readGenerateRequest, type ReceivedImage } from './request/read-generate-request';
 import type { BatchScheduler } from './scheduler/batch-scheduler';
+import type { GenerationEvent } from './scheduler/generation-events';
+import { toWireLogprobs } from './wire-logprobs';
 
 export interface LlmHandlerDeps {
   model: LlmModel;
   scheduler: BatchScheduler;
   limits: Omit<GenerationLimits, 'maxContextTokens' | 'vocabSize' | 'templateStopIds'>;
   maxActiveSequences: number;
+  /** `--allow-special-tokens`: special-token text in messages becomes control tokens. */
+  allowSpecialTokens: boolean;
 }
 
 const WIRE_REASON: Record<FinishReason, WireFinishReason> = {
@@ -31,12 +36,13 @@ const WIRE_REASON: Record<FinishReason, WireFinishReason> = {
   cancelled: WireFinishReason.FINISH_REASON_CANCELLED,
 };
 
-function promptContext(model: LlmModel): PromptContext {
+function promptContext({ model, allowSpecialTokens }: LlmHandlerDeps): PromptContext {
   return {
     template: model.template,
     tokenizer: model.tokenizer,
     tokensPerTile: model.tokensPerTile,
     imageContextId: model.manifest.tokens.imageContext,
+    allowSpecialTokens,
   };
 }
 
@@ -74,7 +80,7 @@ export async function* handleGenerate(
   const prompt = buildPrompt(
     header,
     images.map((i) => i.numTiles),
-    promptContext(model),
+    promptContext(deps),
   );
   const settings = generationSettings(header.params, prompt.ids.length, prompt.imageTokens, {
     ...deps.limits,
@@ -82,34 +88,57 @@ export async function* handleGenerate(
     vocabSize: model.tokenizer.vocabSize,
     templateStopIds: model.manifest.tokens.stop,
   });
-  const events = scheduler.submit(
-    {
-      inputIds: Int32Array.from(prompt.ids),
-      imageEmbeds: await imageRows(images, model.manifest.decoderDtype),
-      imageRows: images.map((i) => i.numTiles * model.tokensPerTile),
-      imageTokens: prompt.imageTokens,
-      ...settings,
-      decode: (ids) => model.tokenizer.decode(ids),
-      specialIds: model.tokenizer.specialIds,
-    },
-    ctx.signal,
-  );
+  const n = choiceCount(header.params?.n ?? 0);
+  // Compiled before the sequence is queued (once per distinct constraint): a bad one is refused here.
+  const constraint = settings.constraint && (await (await model.constraints()).compile(settings.constraint));
+  const embeds = await imageRows(images, model.manifest.decoderDtype);
+  // One sequence per choice; all but the first find the prompt in the prefix cache. Each gets its
+  // own copy of the image rows: the first prefill hands the array over to the inference thread.
+  const streams: AsyncIterable<GenerationEvent>[] = [];
+  try {
+    for (let index = 0; index < n; index++) {
+      streams.push(
+        scheduler.submit(
+          {
+            inputIds: Int32Array.from(prompt.ids),
+            imageEmbeds: index === n - 1 ? embeds : embeds?.slice(),
+            imageRows: images.map((i) => i.numTiles * model.tokensPerTile),
+            imageTokens: prompt.imageTokens,
+            ...choiceSettings(settings, index),
+            constraint,
+            decode: (ids) => model.tokenizer.decode(ids),
+            specialIds: model.tokenizer.specialIds,
+          },
+          ctx.signal,
+        ),
+      );
+    }
+  } catch (err) {
+    // A full queue refuses the whole request: the choices already queued leave with it.
+    await Promise.allSettled(streams.map((s) => s[Symbol.asyncIterator]().return?.()));
+    throw err;
+  }
   if (header.returnPrompt) {
     yield { kind: { $case: 'prompt', value: { text: prompt.text, inputIds: prompt.ids } } };
   }
-  for await (const event of events) {
+  for await (const { index, event } of mergeChoices(streams)) {
     if (event.type === 'delta') {
       yield {
         kind: {
           $case: 'delta',
-          value: { text: event.text, tokenIds: event.tokenIds, logprobs: [], index: 0 },
+          value: {
+            text: event.text,
+            tokenIds: event.tokenIds,
+            logprobs: toWireLogprobs(event.logprobs, model.tokenizer),
+            index,
+          },
         },
       };
     } else {
       yield {
         kind: {
           $case: 'finish',
-          value: { reason: WIRE_REASON[event.reason], usage: event.usage, timings: event.timings, index: 0 },
+          value: { reason: WIRE_REASON[event.reason], usage: event.usage, timings: event.timings, index },
         },
       };
     }
@@ -130,7 +159,7 @@ export async function handleRenderPrompt(
       returnPrompt: false,
     },
     request.imageTiles,
-    promptContext(deps.model),
+    promptContext(deps),
   );
   return { prompt: { text: prompt.text, inputIds: prompt.ids } };
 }

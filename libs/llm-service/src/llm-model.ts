@@ -3,6 +3,7 @@ import { FailedPreconditionError } from '@internvl/errors';
 import { readModelDirectory, TEMPLATES, type ChatTemplate, type ModelManifest } from '@internvl/model-config';
 import { loadTokenizer, type TextTokenizer } from '@internvl/tokenizer';
 import { DecoderEngine, type DecoderEngineOptions } from './engine/decoder-engine';
+import { ConstraintCompiler } from './grammar/constraint-compiler';
 
 /**
  * The language side of a model directory: manifest, chat template (with the manifest's system
@@ -50,6 +51,18 @@ export class LlmModel {
   /** <IMG_CONTEXT> rows per tile (256). */
   get tokensPerTile(): number {
     return this.manifest.config.numImageTokens;
+  }
+
+  private compiler: Promise<ConstraintCompiler> | undefined;
+
+  /** The structured-output compiler for this model's vocabulary, made on first use (~0.1 s). */
+  constraints(): Promise<ConstraintCompiler> {
+    this.compiler ??= ConstraintCompiler.create({
+      tokens: Array.from({ length: this.tokenizer.vocabSize }, (_, id) => this.tokenizer.tokenOf(id) ?? ''),
+      vocabSize: this.manifest.config.llm.vocabSize,
+      stopTokenIds: this.manifest.tokens.stop,
+    });
+    return this.compiler;
   }
 
   release(): Promise<void> {

@@ -1,6 +1,6 @@
 import type { ChatTemplate } from '@internvl/model-config';
 import { DEFAULT_NUM_IMAGE_TOKENS } from './image-block';
-import { renderConversation } from './render-conversation';
+import { promptText, renderConversationSegments, type PromptSegment } from './render-conversation';
 
 /** One question of a batch_chat call; `numTiles` 0 means a text-only question. */
 export interface BatchQuestion {
@@ -24,8 +24,17 @@ export function batchPrompts(
   questions: BatchQuestion[],
   options: BatchPromptOptions = {},
 ): string[] {
+  return batchPromptSegments(template, questions, options).map(promptText);
+}
+
+/** {@link batchPrompts} as segments (see {@link renderConversationSegments}), for tokenizing. */
+export function batchPromptSegments(
+  template: ChatTemplate,
+  questions: BatchQuestion[],
+  options: BatchPromptOptions = {},
+): PromptSegment[][] {
   return questions.map((q) =>
-    renderConversation(
+    renderConversationSegments(
       template,
       {
         systemMessage: options.systemMessage,

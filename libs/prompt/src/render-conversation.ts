@@ -5,6 +5,16 @@ import type { Conversation, ConversationTurn } from './conversation';
 import { DEFAULT_NUM_IMAGE_TOKENS, IMAGE_PLACEHOLDER, countPlaceholders, imageBlock } from './image-block';
 
 /**
+ * A piece of a rendered prompt: the template's own text (role markers, separators, the system
+ * template, image blocks: `template`) or text a message brought (`message`). Tokenization keeps
+ * special-token text in `message` pieces as plain text, so a message cannot close its turn.
+ */
+export interface PromptSegment {
+  text: string;
+  kind: 'template' | 'message';
+}
+
+/**
  * Renders a conversation the way InternVL-1.5's chat()/get_prompt does (MPT style):
  * `systemTemplate(system) + sep`, then `role + text + sep` per turn, then the bare assistant role.
  * `<image>` placeholders are expanded into `<img>…</img>` blocks according to `conv.imageLayout`;
@@ -17,6 +27,24 @@ export function renderConversation(
   conv: Conversation,
   numImageTokens: number = DEFAULT_NUM_IMAGE_TOKENS,
 ): string {
+  return promptText(renderConversationSegments(template, conv, numImageTokens));
+}
+
+/** The prompt text of segments: their texts joined. */
+export function promptText(segments: readonly PromptSegment[]): string {
+  return segments.map((s) => s.text).join('');
+}
+
+/**
+ * {@link renderConversation} as segments that tell the template's text from the messages' text
+ * (adjacent pieces of one kind merged, empty ones left out); their texts joined are the prompt.
+ * @throws InvalidArgumentError as {@link renderConversation} does.
+ */
+export function renderConversationSegments(
+  template: ChatTemplate,
+  conv: Conversation,
+  numImageTokens: number = DEFAULT_NUM_IMAGE_TOKENS,
+): PromptSegment[] {
   const turns = withImagePrefix(conv);
   const blocks = imageBlocks(conv, numImageTokens);
   const found = turns.reduce((n, t) => n + countPlaceholders(t.text), 0);
@@ -28,19 +56,31 @@ export function renderConversation(
           : ''),
     );
   }
-  // A replacer function, so `$&`-style patterns in a user's system message stay literal.
-  const system = template.systemTemplate.replace(
-    '{system_message}',
-    () => conv.systemMessage ?? template.systemMessage,
-  );
-  let prompt = system + template.sep;
+  const segments: PromptSegment[] = [];
+  const add = (kind: PromptSegment['kind'], text: string): void => {
+    if (text.length === 0) return;
+    const last = segments[segments.length - 1];
+    if (last?.kind === kind) last.text += text;
+    else segments.push({ kind, text });
+  };
+  // Split around the placeholder (not String.replace), so `$&`-style patterns in a user's system
+  // message stay literal.
+  const [systemBefore, ...systemAfter] = template.systemTemplate.split('{system_message}');
+  add('template', systemBefore!);
+  if (systemAfter.length > 0) add('message', conv.systemMessage ?? template.systemMessage);
+  add('template', systemAfter.join('{system_message}') + template.sep);
   let next = 0;
   for (const turn of turns) {
+    add('template', template.roles[turn.role]);
     // Expanded per turn so the blocks fill placeholders in reading order across the history.
-    const text = turn.text.split(IMAGE_PLACEHOLDER).reduce((acc, part) => acc + blocks[next++]! + part);
-    prompt += template.roles[turn.role] + text + template.sep;
+    turn.text.split(IMAGE_PLACEHOLDER).forEach((part, i) => {
+      if (i > 0) add('template', blocks[next++]!);
+      add('message', part);
+    });
+    add('template', template.sep);
   }
-  return prompt + template.roles.assistant;
+  add('template', template.roles.assistant);
+  return segments;
 }
 
 function withImagePrefix(conv: Conversation): ConversationTurn[] {

@@ -8,3 +8,4 @@ export * from './sentencepiece-merges';
 export * from './sentencepiece-model';
 export * from './tokenizer-files';
 export * from './tokenizer-json';
+export * from './token-pieces';

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { FinishReason, type Usage } from '@internvl/contracts';
+import { FinishReason, type Finish, type Usage } from '@internvl/contracts';
+import type { OpenAiLogprobs } from './openai-logprobs';
 
 /** Builds the OpenAI objects of one completion; all share its id, creation time and model. */
 export class ChatCompletionFormat {
@@ -8,28 +9,35 @@ export class ChatCompletionFormat {
 
   constructor(readonly model: string) {}
 
-  completion(content: string, reason: OpenAiFinishReason, usage: Usage | undefined) {
+  /** One choice per entry, in index order; `logprobs` null when the request did not ask for them. */
+  completion(choices: CompletionChoice[], usage: Usage | undefined) {
     return {
       id: this.id,
       object: 'chat.completion',
       created: this.created,
       model: this.model,
-      choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: reason, logprobs: null }],
+      choices: choices.map((c, index) => ({
+        index,
+        message: { role: 'assistant', content: c.content },
+        finish_reason: c.reason,
+        logprobs: c.logprobs ?? null,
+      })),
       usage: openAiUsage(usage),
     };
   }
 
-  /** The first chunk of a stream announces the role, as OpenAI's does. */
-  roleChunk(includeUsage: boolean) {
-    return this.chunk({ role: 'assistant', content: '' }, null, includeUsage);
+  /** The first chunk of each choice announces the role, as OpenAI's does. */
+  roleChunk(includeUsage: boolean, index = 0) {
+    return this.chunk({ role: 'assistant', content: '' }, null, includeUsage, null, index);
   }
 
-  contentChunk(content: string, includeUsage: boolean) {
-    return this.chunk({ content }, null, includeUsage);
+  /** With logprobs asked, the chunk carries the logprobs of its delta's tokens. */
+  contentChunk(content: string, includeUsage: boolean, logprobs: OpenAiLogprobs | null = null, index = 0) {
+    return this.chunk({ content }, null, includeUsage, logprobs, index);
   }
 
-  finishChunk(reason: OpenAiFinishReason, includeUsage: boolean) {
-    return this.chunk({}, reason, includeUsage);
+  finishChunk(reason: OpenAiFinishReason, includeUsage: boolean, index = 0) {
+    return this.chunk({}, reason, includeUsage, null, index);
   }
 
   /** Sent after the finish chunk when stream_options.include_usage is set. */
@@ -37,8 +45,14 @@ export class ChatCompletionFormat {
     return { ...this.header(), choices: [], usage: openAiUsage(usage) };
   }
 
-  private chunk(delta: object, reason: OpenAiFinishReason | null, includeUsage: boolean) {
-    const choices = [{ index: 0, delta, logprobs: null, finish_reason: reason }];
+  private chunk(
+    delta: object,
+    reason: OpenAiFinishReason | null,
+    includeUsage: boolean,
+    logprobs: OpenAiLogprobs | null = null,
+    index = 0,
+  ) {
+    const choices = [{ index, delta, logprobs, finish_reason: reason }];
     // With include_usage OpenAI puts "usage": null on every chunk before the usage chunk.
     return includeUsage ? { ...this.header(), choices, usage: null } : { ...this.header(), choices };
   }
@@ -49,6 +63,24 @@ export class ChatCompletionFormat {
 }
 
 export type OpenAiFinishReason = 'stop' | 'length';
+
+/** One choice of a whole (non-streamed) completion. */
+export interface CompletionChoice {
+  content: string;
+  reason: OpenAiFinishReason;
+  logprobs?: OpenAiLogprobs | null;
+}
+
+/**
+ * The usage of a request with several choices: the prompt once (and its cached share as the first
+ * choice saw it), every choice's completion tokens.
+ */
+export function combinedUsage(finishes: readonly (Finish | undefined)[]): Usage | undefined {
+  const first = finishes[0]?.usage;
+  if (!first) return undefined;
+  const completionTokens = finishes.reduce((n, f) => n + (f?.usage?.completionTokens ?? 0), 0);
+  return { ...first, completionTokens };
+}
 
 /** Undefined for CANCELLED/unspecified: those are not answers but errors. */
 export function openAiFinishReason(reason: FinishReason): OpenAiFinishReason | undefined {

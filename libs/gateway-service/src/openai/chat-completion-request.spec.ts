@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { describe, test } from 'node:test';
-import { ElementType, ImageLayout, Role } from '@internvl/contracts';
+import { ElementType, generationParams, ImageLayout, Role } from '@internvl/contracts';
 import { parseChatCompletionRequest, type RequestLimits } from './chat-completion-request';
 import { toChatInput } from './chat-input';
 import { InvalidRequestError, OpenAiHttpError } from './openai-errors';
@@ -13,6 +13,26 @@ function parse(extra: Record<string, unknown>) {
     LIMITS,
   );
 }
+
+test('response_format and guided_* fields become the structured-output constraint', () => {
+  assert.equal(parse({}).params.constraint, undefined);
+  assert.equal(parse({ response_format: { type: 'text' } }).params.constraint, undefined);
+  assert.deepEqual(parse({ response_format: { type: 'json_object' } }).params.constraint, {
+    $case: 'jsonObject',
+    value: true,
+  });
+  const schema = { type: 'object', properties: { a: { type: 'integer' } } };
+  assert.deepEqual(
+    parse({ response_format: { type: 'json_schema', json_schema: { name: 'card', schema, strict: true } } })
+      .params.constraint,
+    { $case: 'jsonSchema', value: JSON.stringify(schema) },
+  );
+  assert.deepEqual(parse({ guided_regex: '[0-9]+' }).params.constraint, { $case: 'regex', value: '[0-9]+' });
+  assert.deepEqual(parse({ guided_grammar: 'root ::= "a"' }).params.constraint, {
+    $case: 'ebnf',
+    value: 'root ::= "a"',
+  });
+});
 
 function rejects(extra: Record<string, unknown>, message: RegExp, param?: string | null) {
   assert.throws(
@@ -32,16 +52,16 @@ describe('parseChatCompletionRequest maps the OpenAI body', () => {
     assert.equal(request.stream, false);
     assert.equal(request.includeUsage, false);
     assert.deepEqual(request.messages, [{ role: Role.ROLE_USER, parts: [{ type: 'text', text: 'hi' }] }]);
-    assert.deepEqual(request.params, {
-      maxNewTokens: 0,
-      temperature: 0,
-      topP: undefined,
-      topK: 0,
-      repetitionPenalty: undefined,
-      seed: undefined,
-      stop: [],
-      stopTokenIds: [],
-    });
+    assert.deepEqual(
+      request.params,
+      generationParams({
+        topP: undefined,
+        repetitionPenalty: undefined,
+        presencePenalty: undefined,
+        frequencyPenalty: undefined,
+        seed: undefined,
+      }),
+    );
   });
 
   test('sampling options, stop strings and token limits carry over; nulls count as absent', () => {
@@ -53,21 +73,30 @@ describe('parseChatCompletionRequest maps the OpenAI body', () => {
       max_completion_tokens: 64,
       top_k: 5,
       repetition_penalty: 1.1,
-      presence_penalty: 0,
+      presence_penalty: 0.5,
       frequency_penalty: null,
+      logprobs: true,
+      top_logprobs: 3,
       n: 1,
       user: 'ignored',
     });
-    assert.deepEqual(request.params, {
-      maxNewTokens: 64,
-      temperature: 0.7,
-      topP: 0.9,
-      topK: 5,
-      repetitionPenalty: 1.1,
-      seed: 42,
-      stop: ['\n\n', 'END'],
-      stopTokenIds: [],
-    });
+    assert.deepEqual(
+      request.params,
+      generationParams({
+        maxNewTokens: 64,
+        temperature: 0.7,
+        topP: 0.9,
+        topK: 5,
+        repetitionPenalty: 1.1,
+        presencePenalty: 0.5,
+        frequencyPenalty: undefined,
+        logprobs: true,
+        topLogprobs: 3,
+        seed: 42,
+        stop: ['\n\n', 'END'],
+        n: 1,
+      }),
+    );
     assert.deepEqual(parse({ stop: 'X', max_tokens: 9 }).params.stop, ['X']);
     assert.equal(parse({ max_tokens: 9 }).params.maxNewTokens, 9);
   });
@@ -214,12 +243,46 @@ describe('parseChatCompletionRequest rejects what it cannot honour, naming the f
   });
 
   test('options this server does not do, and values out of range', () => {
-    rejects({ n: 2 }, /'n' must be 1/, 'n');
-    rejects({ presence_penalty: 0.5 }, /'presence_penalty' is not supported/, 'presence_penalty');
-    rejects({ frequency_penalty: -1 }, /'frequency_penalty' is not supported/, 'frequency_penalty');
-    rejects({ logprobs: true }, /'logprobs' is not supported/);
+    rejects({ n: 17 }, /'n' must be >= 1 and <= 16/, 'n');
+    rejects({ n: 0 }, /'n' must be >= 1/, 'n');
+    rejects(
+      { presence_penalty: 2.5 },
+      /'presence_penalty' must be >= -2 and <= 2, got 2.5/,
+      'presence_penalty',
+    );
+    rejects({ frequency_penalty: -3 }, /'frequency_penalty' must be >= -2 and <= 2/, 'frequency_penalty');
+    rejects({ logprobs: 'yes' }, /'logprobs' must be a boolean/, 'logprobs');
+    rejects({ top_logprobs: 2 }, /'top_logprobs' requires 'logprobs' to be true/, 'top_logprobs');
+    rejects({ logprobs: false, top_logprobs: 0 }, /'top_logprobs' requires 'logprobs'/, 'top_logprobs');
+    rejects({ logprobs: true, top_logprobs: 21 }, /'top_logprobs' must be >= 0 and <= 20/, 'top_logprobs');
+    rejects({ logprobs: true, top_logprobs: 1.5 }, /'top_logprobs' must be an integer/, 'top_logprobs');
     rejects({ tools: [{ type: 'function' }] }, /'tools' is not supported/);
-    rejects({ response_format: { type: 'json_object' } }, /'response_format' is not supported/);
+    rejects(
+      { response_format: { type: 'xml' } },
+      /'response_format.type' must be 'text', 'json_object' or 'json_schema'/,
+      'response_format.type',
+    );
+    rejects(
+      { response_format: { type: 'json_schema' } },
+      /'response_format.json_schema' must be an object/,
+      'response_format.json_schema',
+    );
+    rejects(
+      { response_format: { type: 'json_schema', json_schema: { name: 'bad name', schema: {} } } },
+      /'response_format.json_schema.name' must be 1 to 64/,
+      'response_format.json_schema.name',
+    );
+    rejects(
+      { response_format: { type: 'json_schema', json_schema: { name: 'x', schema: 'nope' } } },
+      /'response_format.json_schema.schema' must be a JSON Schema object/,
+      'response_format.json_schema.schema',
+    );
+    rejects({ guided_regex: '' }, /'guided_regex' must be a non-empty string/, 'guided_regex');
+    rejects(
+      { response_format: { type: 'json_object' }, guided_regex: 'a+' },
+      /Send one of/,
+      'response_format',
+    );
     rejects({ temperature: 3 }, /'temperature' must be >= 0 and <= 2, got 3/, 'temperature');
     rejects({ top_p: 0 }, /'top_p' must be > 0 and <= 1/, 'top_p');
     rejects({ seed: 1.5 }, /'seed' must be an integer/, 'seed');

@@ -1,5 +1,7 @@
 import { generationParams, Role, type GenerationParams } from '@internvl/contracts';
 import { gatewayOption } from '../gateway-config';
+import { parseLogprobPenaltyFields } from './logprob-penalty-fields';
+import { parseResponseFormat } from './response-format';
 import { InvalidRequestError, modelNotFound } from './openai-errors';
 import {
   isAbsent,
@@ -40,6 +42,9 @@ export interface ChatCompletionRequest {
   includeUsage: boolean;
   params: GenerationParams;
 }
+
+/** Most choices per request (the llm tier's limit). */
+const MAX_CHOICES = 16;
 
 /** InternVL's dynamic tiling goes up to 40 tiles per image (TilingOptions.max_tiles). */
 const MAX_TILES_LIMIT = 40;
@@ -84,18 +89,11 @@ export function parseChatCompletionRequest(body: unknown, limits: RequestLimits)
 }
 
 function rejectUnsupported(body: JsonObject): void {
-  for (const key of ['presence_penalty', 'frequency_penalty']) rejectUnless(body, key, (v) => v === 0);
-  if (!isAbsent(body.n) && body.n !== 1) {
-    throw new InvalidRequestError(`'n' must be 1: this server returns one choice per request`, 'n');
-  }
-  rejectUnless(body, 'logprobs', (v) => v === false);
-  rejectUnless(body, 'top_logprobs', (v) => v === 0);
   rejectUnless(body, 'logit_bias', (v) => isObject(v) && Object.keys(v).length === 0);
   rejectUnless(body, 'tools', (v) => Array.isArray(v) && v.length === 0);
   rejectUnless(body, 'functions', (v) => Array.isArray(v) && v.length === 0);
   rejectUnless(body, 'tool_choice', (v) => v === 'none');
   rejectUnless(body, 'function_call', (v) => v === 'none');
-  rejectUnless(body, 'response_format', (v) => isObject(v) && v.type === 'text');
   rejectUnless(body, 'audio', () => false);
 }
 
@@ -137,6 +135,10 @@ function parseParams(body: JsonObject): GenerationParams {
     repetitionPenalty: optionalNumber(body, 'repetition_penalty', { min: 0, minExclusive: true }),
     seed: optionalNumber(body, 'seed', { integer: true, min: 0 }),
     stop: parseStop(body.stop),
+    constraint: parseResponseFormat(body),
+    // Choices for one prompt; the llm tier prefills it once (prefix cache).
+    n: optionalNumber(body, 'n', { integer: true, min: 1, max: MAX_CHOICES }) ?? 0,
+    ...parseLogprobPenaltyFields(body),
   });
 }
 

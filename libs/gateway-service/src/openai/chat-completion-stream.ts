@@ -1,9 +1,10 @@
 import type { ServerResponse } from 'node:http';
-import type { Finish, StreamChatResponse } from '@internvl/contracts';
+import type { Finish, StreamChatResponse, TokenLogprob } from '@internvl/contracts';
 import type { Logger } from '@internvl/service-kit';
-import type { ChatCompletionFormat } from './chat-completion-format';
+import { combinedUsage, type ChatCompletionFormat } from './chat-completion-format';
 import { causeOf, finishReasonOf } from './engine-outcome';
 import { toOpenAiError } from './openai-errors';
+import { openAiLogprobs } from './openai-logprobs';
 import { SseWriter } from './sse';
 
 export interface CompletionRun {
@@ -11,6 +12,8 @@ export interface CompletionRun {
   format: ChatCompletionFormat;
   signal: AbortSignal;
   log: Logger;
+  /** The request asked for logprobs: chunks and the completion carry them. */
+  logprobs?: boolean;
 }
 
 /**
@@ -27,23 +30,45 @@ export async function streamCompletion(res: ServerResponse, run: CompletionRun, 
     await sse.send(format.roleChunk(includeUsage));
   };
   try {
-    let finish: Finish | undefined;
+    // Per choice (n > 1 interleaves them): its finish, and the logprobs of tokens whose text is not
+    // out yet (part of a character), which go with its next text.
+    const choices: { finish?: Finish; pending: TokenLogprob[] }[] = [];
+    const choice = async (index: number) => {
+      let c = choices[index];
+      if (!c) {
+        c = choices[index] = { pending: [] };
+        if (index > 0) await sse.send(format.roleChunk(includeUsage, index));
+      }
+      return c;
+    };
+    const content = (c: { pending: TokenLogprob[] }, text: string, index: number) => {
+      const logprobs = run.logprobs ? openAiLogprobs(c.pending) : null;
+      c.pending = [];
+      return format.contentChunk(text, includeUsage, logprobs, index);
+    };
     for await (const event of run.events) {
       await begin();
       const kind = event.kind;
-      if (kind?.$case === 'delta' && kind.value.text !== '') {
-        await sse.send(format.contentChunk(kind.value.text, includeUsage));
+      if (kind?.$case === 'delta') {
+        const { index } = kind.value;
+        const c = await choice(index);
+        c.pending.push(...kind.value.logprobs);
+        if (kind.value.text !== '') await sse.send(content(c, kind.value.text, index));
       } else if (kind?.$case === 'finish') {
-        finish = kind.value;
+        const { index } = kind.value;
+        const c = await choice(index);
+        c.finish = kind.value;
+        if (run.logprobs && c.pending.length > 0) await sse.send(content(c, '', index));
+        await sse.send(format.finishChunk(finishReasonOf(c.finish, signal), includeUsage, index));
       }
     }
-    const reason = finishReasonOf(finish, signal);
     await begin();
-    await sse.send(format.finishChunk(reason, includeUsage));
-    const usage = finish?.usage;
+    if (choices.length === 0) finishReasonOf(undefined, signal);
+    choices.forEach((c) => finishReasonOf(c?.finish, signal));
+    const usage = combinedUsage(choices.map((c) => c?.finish));
     if (includeUsage) await sse.send(format.usageChunk(usage));
     await sse.done();
-    log.info({ id: format.id, finish_reason: reason, usage, stream: true }, 'chat completion');
+    log.info({ id: format.id, choices: choices.length, usage, stream: true }, 'chat completion');
   } catch (err) {
     const cause = causeOf(err, signal);
     if (!sse.started) throw cause;

@@ -1,13 +1,14 @@
 import type { ServerResponse } from 'node:http';
-import type { Finish } from '@internvl/contracts';
+import type { Finish, TokenLogprob } from '@internvl/contracts';
 import type { ChatEngine } from '../chat/chat-engine';
-import { ChatCompletionFormat } from './chat-completion-format';
+import { ChatCompletionFormat, combinedUsage } from './chat-completion-format';
 import { parseChatCompletionRequest } from './chat-completion-request';
 import { streamCompletion, type CompletionRun } from './chat-completion-stream';
 import { toChatInput } from './chat-input';
 import { causeOf, finishReasonOf } from './engine-outcome';
 import { sendJson } from './http-json';
 import { loadImageUrl } from './image-url';
+import { openAiLogprobs } from './openai-logprobs';
 import { readJsonBody } from './json-body';
 import type { RequestContext, Route } from './openai-router';
 import { requestBudget } from './request-deadline';
@@ -47,7 +48,7 @@ async function handleChatCompletion(ctx: RequestContext, options: ChatRouteOptio
     );
     const format = new ChatCompletionFormat(options.modelName);
     const events = options.engine.stream(input, { signal, deadline });
-    const run: CompletionRun = { events, format, signal, log: ctx.log };
+    const run: CompletionRun = { events, format, signal, log: ctx.log, logprobs: request.params.logprobs };
     if (request.stream) await streamCompletion(ctx.res, run, request.includeUsage);
     else await sendCompletion(ctx.res, run);
   } catch (err) {
@@ -59,14 +60,37 @@ async function handleChatCompletion(ctx: RequestContext, options: ChatRouteOptio
 
 async function sendCompletion(res: ServerResponse, run: CompletionRun): Promise<void> {
   const { format, signal, log } = run;
-  let text = '';
-  let finish: Finish | undefined;
+  const choices: { text: string; logprobs: TokenLogprob[]; finish?: Finish }[] = [];
+  const choice = (index: number) => (choices[index] ??= { text: '', logprobs: [] });
   for await (const event of run.events) {
     const kind = event.kind;
-    if (kind?.$case === 'delta') text += kind.value.text;
-    else if (kind?.$case === 'finish') finish = kind.value;
+    if (kind?.$case === 'delta') {
+      const c = choice(kind.value.index);
+      c.text += kind.value.text;
+      c.logprobs.push(...kind.value.logprobs);
+    } else if (kind?.$case === 'finish') choice(kind.value.index).finish = kind.value;
   }
-  const reason = finishReasonOf(finish, signal);
-  sendJson(res, 200, format.completion(text, reason, finish?.usage), { 'x-request-id': format.id });
-  log.info({ id: format.id, finish_reason: reason, usage: finish?.usage, stream: false }, 'chat completion');
+  if (choices.length === 0) choice(0);
+  const answers = Array.from(
+    choices,
+    (c) => c ?? { text: '', logprobs: [] as TokenLogprob[], finish: undefined },
+  );
+  const body = format.completion(
+    answers.map((c) => ({
+      content: c.text,
+      reason: finishReasonOf(c.finish, signal),
+      logprobs: run.logprobs ? openAiLogprobs(c.logprobs) : null,
+    })),
+    combinedUsage(answers.map((c) => c.finish)),
+  );
+  sendJson(res, 200, body, { 'x-request-id': format.id });
+  log.info(
+    {
+      id: format.id,
+      finish_reason: body.choices.map((c) => c.finish_reason),
+      usage: body.usage,
+      stream: false,
+    },
+    'chat completion',
+  );
 }

@@ -81,7 +81,7 @@ describe('the official openai client talks to this server', () => {
   });
 
   test('errors surface as the client’s APIError with status, code and param', async () => {
-    await assert.rejects(client.chat.completions.create({ ...question, n: 2 }), (err) => {
+    await assert.rejects(client.chat.completions.create({ ...question, n: 17 }), (err) => {
       assert.ok(err instanceof APIError);
       assert.equal(err.status, 400);
       assert.equal(err.param, 'n');

@@ -3,7 +3,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { after, before, describe, test } from 'node:test';
 import { Metadata, status } from '@grpc/grpc-js';
-import { FinishReason, Role } from '@internvl/contracts';
+import { FinishReason, generationParams, Role } from '@internvl/contracts';
 import {
   CancelledError,
   DeadlineExceededError,
@@ -103,16 +103,19 @@ describe('POST /v1/chat/completions maps the request onto the engine', () => {
       assert.equal(imagePart.part.value.tiling?.maxTiles, 3);
     }
     assert.deepEqual(textPart, { part: { $case: 'text', value: 'What is this?' } });
-    assert.deepEqual(input.params, {
-      maxNewTokens: 32,
-      temperature: 0.5,
-      topP: 0.8,
-      topK: 0,
-      repetitionPenalty: undefined,
-      seed: 7,
-      stop: ['END'],
-      stopTokenIds: [],
-    });
+    assert.deepEqual(
+      input.params,
+      generationParams({
+        maxNewTokens: 32,
+        temperature: 0.5,
+        topP: 0.8,
+        repetitionPenalty: undefined,
+        presencePenalty: undefined,
+        frequencyPenalty: undefined,
+        seed: 7,
+        stop: ['END'],
+      }),
+    );
   });
 
   test('X-Request-Timeout-Ms becomes the engine deadline', async () => {
@@ -317,7 +320,7 @@ describe('stream=true answers with server-sent chat.completion.chunk events', ()
 });
 
 describe('bad requests get OpenAI-shaped 4xx errors', () => {
-  test('bad JSON, missing messages, n=2 and an unknown model', async () => {
+  test('bad JSON, missing messages, n out of range and an unknown model', async () => {
     const badJson = await postJson(chat, '{"model": ');
     assert.equal(badJson.status, 400);
     assert.match(errorOf(badJson).message, /not valid JSON/);
@@ -332,7 +335,7 @@ describe('bad requests get OpenAI-shaped 4xx errors', () => {
       code: null,
     });
 
-    const n2 = await postJson(chat, question({ n: 2 }));
+    const n2 = await postJson(chat, question({ n: 17 }));
     assert.equal(n2.status, 400);
     assert.equal(errorOf(n2).param, 'n');
 

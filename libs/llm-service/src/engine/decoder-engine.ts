@@ -151,6 +151,16 @@ export class DecoderEngine implements StepModel {
     ).logits;
   }
 
+  async fork(from: number, to: readonly number[]): Promise<void> {
+    this.record(await this.thread.call((id) => ({ type: 'fork', id, from, to: [...to] })));
+  }
+
+  async reorder(seqs: readonly number[], sources: readonly number[]): Promise<void> {
+    this.record(
+      await this.thread.call((id) => ({ type: 'reorder', id, seqs: [...seqs], sources: [...sources] })),
+    );
+  }
+
   free(seqs: readonly number[]): void {
     this.thread.post({ type: 'free', seqs: [...seqs] });
   }

@@ -262,6 +262,12 @@ serveInferenceThread<EngineRequest, EngineReady, EngineResult, EngineNote>(async
         }
         case 'decode':
           return answer(await decode(embed.session, decoder.session, request.seqs, request.tokens));
+        case 'fork':
+          kv.fork(request.from, request.to);
+          return answer(new Float32Array(0));
+        case 'reorder':
+          kv.reorder(request.seqs, request.sources);
+          return answer(new Float32Array(0));
         case 'free':
           free(request.seqs);
           note({ kv: kv.stats() });

@@ -34,6 +34,8 @@ export type EngineRequest =
       maxTokens: number;
     }
   | { type: 'decode'; id: number; seqs: number[]; tokens: number[] }
+  | { type: 'fork'; id: number; from: number; to: number[] }
+  | { type: 'reorder'; id: number; seqs: number[]; sources: number[] }
   | { type: 'free'; seqs: number[] };
 
 /** What the thread reports once its sessions are open. */

@@ -35,4 +35,8 @@ export interface StepModel {
   decode(seqs: readonly number[], tokens: readonly number[]): Promise<Float32Array>;
   /** Drops the sequences' caches. */
   free(seqs: readonly number[]): void;
+  /** New sequences `to` start with a copy of `from`'s cache (beam search). */
+  fork(from: number, to: readonly number[]): Promise<void>;
+  /** seqs[j] takes over the cache sources[j] had before the call (beam search). */
+  reorder(seqs: readonly number[], sources: readonly number[]): Promise<void>;
 }

@@ -7,7 +7,8 @@ import { alignPositions } from './kv-layout';
  * the queue instead of being preempted, and only one that could never fit alone is refused.
  */
 export class KvAdmission {
-  private readonly reserved = new Map<number, number>();
+  /** Per admitted request: positions per row and rows (beam search holds one row per beam). */
+  private readonly reserved = new Map<number, { positions: number; rows: number }>();
 
   constructor(
     readonly budgetBytes: number,
@@ -19,25 +20,32 @@ export class KvAdmission {
     return alignPositions(positions) * this.bytesPerPosition;
   }
 
-  fitsAlone(positions: number): boolean {
-    return this.bytesAlone(positions) <= this.budgetBytes;
+  fitsAlone(positions: number, rows = 1): boolean {
+    return rows * this.bytesAlone(positions) <= this.budgetBytes;
   }
 
-  canAdmit(positions: number): boolean {
+  canAdmit(positions: number, rows = 1): boolean {
     let longest = alignPositions(positions);
-    for (const p of this.reserved.values()) longest = Math.max(longest, p);
-    return (this.reserved.size + 1) * longest * this.bytesPerPosition <= this.budgetBytes;
+    let total = rows;
+    for (const r of this.reserved.values()) {
+      longest = Math.max(longest, r.positions);
+      total += r.rows;
+    }
+    return total * longest * this.bytesPerPosition <= this.budgetBytes;
   }
 
-  admit(seq: number, positions: number): void {
-    this.reserved.set(seq, alignPositions(positions));
+  admit(seq: number, positions: number, rows = 1): void {
+    this.reserved.set(seq, { positions: alignPositions(positions), rows });
   }
 
   release(seq: number): void {
     this.reserved.delete(seq);
   }
 
+  /** Rows reserved by admitted requests. */
   get admitted(): number {
-    return this.reserved.size;
+    let rows = 0;
+    for (const r of this.reserved.values()) rows += r.rows;
+    return rows;
   }
 }

@@ -1,6 +1,7 @@
 import { InternalError, InvalidArgumentError, ResourceExhaustedError } from '@internvl/errors';
 import { KvArena } from './kv-arena';
-import { alignPositions, bytesPerPosition, type KvLayout } from './kv-layout';
+import type { KvArray } from '@internvl/ort';
+import { alignPositions, bytesPerPosition, kvArray, type KvLayout } from './kv-layout';
 import { PrefixCache } from './prefix-cache';
 import { prefixBlockHashes, type PrefixContent } from './prefix-hash';
 
@@ -151,6 +152,67 @@ export class KvCacheManager {
       this.rows[s.row] = last;
     }
     this.shrinkIfSparse();
+  }
+
+  /** New sequences `to` start as copies of `from` (beam search's beams after the prompt). */
+  fork(from: number, to: readonly number[]): void {
+    const source = this.get(from);
+    for (const seq of to)
+      if (this.bySeq.has(seq)) throw new InvalidArgumentError(`sequence ${seq} already has a KV cache`);
+    this.ensure(this.rows.length + to.length, source.length);
+    for (const seq of to) {
+      const state: SequenceKv = {
+        ...source,
+        seq,
+        row: this.rows.length,
+        content: { ...source.content, ids: [...source.content.ids] },
+      };
+      this.arena.moveRow(source.row, state.row, source.length);
+      this.rows.push(state);
+      this.bySeq.set(seq, state);
+    }
+  }
+
+  /**
+   * Sequence seqs[j] takes over the cache of sources[j] as it was before the call (beam search
+   * keeping its best continuations); all must have the same length.
+   */
+  reorder(seqs: readonly number[], sources: readonly number[]): void {
+    const states = seqs.map((s) => this.get(s));
+    const from = sources.map((s) => this.get(s));
+    const length = states[0]?.length ?? 0;
+    if ([...states, ...from].some((s) => s.length !== length)) {
+      throw new InvalidArgumentError('reordered sequences must all have the same length');
+    }
+    const changed = states.flatMap((s, j) => (from[j] !== s ? [j] : []));
+    if (changed.length === 0) return;
+    // Sources may be overwritten before they are read: copy them out first.
+    const snapshots = new Map<SequenceKv, KvArray>();
+    for (const j of changed) {
+      const src = from[j]!;
+      if (snapshots.has(src)) continue;
+      const block = kvArray(
+        this.options.layout,
+        (this.bpp * length) / (this.options.layout.dtype === 'float16' ? 2 : 4),
+      );
+      this.arena.transfer(src.row, 0, length, block, true);
+      snapshots.set(src, block);
+    }
+    const contents = new Map(
+      [...snapshots.keys()].map((s) => [
+        s,
+        { ids: [...s.content.ids], uniform: s.uniform, published: s.published },
+      ]),
+    );
+    for (const j of changed) {
+      const target = states[j]!;
+      const src = from[j]!;
+      this.arena.transfer(target.row, 0, length, snapshots.get(src)!, false);
+      const c = contents.get(src)!;
+      target.content = { ...target.content, ids: [...c.ids] };
+      target.uniform = c.uniform;
+      target.published = c.published;
+    }
   }
 
   /** Frees every sequence and the prefix cache (the thread lost its state). */

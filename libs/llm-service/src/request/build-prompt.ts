@@ -3,7 +3,8 @@ import { InvalidArgumentError } from '@internvl/errors';
 import type { ChatTemplate } from '@internvl/model-config';
 import {
   countImageTokens,
-  renderConversation,
+  promptText,
+  renderConversationSegments,
   tokenizePrompt,
   type Conversation,
   type ConversationTurn,
@@ -22,6 +23,11 @@ export interface PromptContext {
   tokenizer: TextTokenizer;
   tokensPerTile: number;
   imageContextId: number;
+  /**
+   * Special-token text in messages becomes control tokens (`--allow-special-tokens`, trusted
+   * callers); otherwise it is plain text and only the template's own text yields control tokens.
+   */
+  allowSpecialTokens: boolean;
 }
 
 function turnRole(role: Role, i: number): ConversationTurn['role'] {
@@ -53,7 +59,8 @@ export function toConversation(
 }
 
 /**
- * Renders and tokenizes the header's prompt (or takes its pre-tokenized ids) and checks that its
+ * Renders and tokenizes the header's prompt (or takes its pre-tokenized ids, the caller's own, as
+ * they are) and checks that its
  * <IMG_CONTEXT> tokens match the image rows one to one.
  */
 export function buildPrompt(
@@ -66,8 +73,13 @@ export function buildPrompt(
   let text: string;
   let ids: number[];
   if (prompt.$case === 'conversation') {
-    text = renderConversation(ctx.template, toConversation(prompt, imageTiles), ctx.tokensPerTile);
-    ids = tokenizePrompt(ctx.tokenizer, text);
+    const segments = renderConversationSegments(
+      ctx.template,
+      toConversation(prompt, imageTiles),
+      ctx.tokensPerTile,
+    );
+    text = promptText(segments);
+    ids = tokenizePrompt(ctx.tokenizer, segments, { allowSpecialTokens: ctx.allowSpecialTokens });
   } else {
     ids = prompt.value.ids;
     if (ids.length === 0) throw new InvalidArgumentError('token_ids is empty');

@@ -16,7 +16,15 @@ const params = (p: Partial<GenerationParams>) => generationParams(p);
 
 test('defaults: greedy, no filters, template stops, default length clamped to the room left', () => {
   const s = generationSettings(undefined, 70, 0, LIMITS);
-  assert.deepEqual(s.sampling, { temperature: 0, topP: 1, topK: 0, repetitionPenalty: 1, seed: undefined });
+  assert.deepEqual(s.sampling, {
+    temperature: 0,
+    topP: 1,
+    topK: 0,
+    repetitionPenalty: 1,
+    presencePenalty: 0,
+    frequencyPenalty: 0,
+    seed: undefined,
+  });
   assert.equal(s.maxNewTokens, 30);
   assert.deepEqual(s.stopTokenIds, [2, 7]);
   assert.equal(generationSettings(undefined, 10, 0, LIMITS).maxNewTokens, 50);
@@ -38,7 +46,15 @@ test('request values are kept; stop ids merge without duplicates', () => {
     0,
     LIMITS,
   );
-  assert.deepEqual(s.sampling, { temperature: 0.7, topP: 0.9, topK: 40, repetitionPenalty: 1.1, seed: 42 });
+  assert.deepEqual(s.sampling, {
+    temperature: 0.7,
+    topP: 0.9,
+    topK: 40,
+    repetitionPenalty: 1.1,
+    presencePenalty: 0,
+    frequencyPenalty: 0,
+    seed: 42,
+  });
   assert.deepEqual(s.stopTokenIds, [2, 7, 9]);
   assert.deepEqual(s.stopStrings, ['x']);
   assert.equal(s.maxNewTokens, 5);

@@ -2,6 +2,10 @@ import type { GenerationParams } from '@internvl/contracts';
 import { generationParams } from '@internvl/contracts';
 import { InvalidArgumentError, OutOfRangeError } from '@internvl/errors';
 import type { SamplerParams } from '@internvl/generation';
+import type { BeamSettings } from '../scheduler/beam-group';
+import { beamSettings } from './beam-settings';
+import { logprobSettings, penaltySettings, type LogprobSettings } from './penalty-logprob-settings';
+import type { OutputConstraint } from '../grammar/output-constraint';
 
 /** The tier's limits and defaults that shape a request's settings. */
 export interface GenerationLimits {
@@ -20,6 +24,12 @@ export interface GenerationSettings {
   stopTokenIds: number[];
   stopStrings: string[];
   maxNewTokens: number;
+  /** Present when the request asked for logprobs. */
+  logprobs?: LogprobSettings;
+  /** Beam search instead of sampling. */
+  beam?: BeamSettings;
+  /** Structured output, when asked for. */
+  constraint?: OutputConstraint;
 }
 
 /**
@@ -74,10 +84,31 @@ export function generationSettings(
       topP: p.topP ?? 1,
       topK: p.topK,
       repetitionPenalty: p.repetitionPenalty ?? 1,
+      ...penaltySettings(p),
       seed: p.seed,
     },
     stopTokenIds: [...new Set([...limits.templateStopIds, ...p.stopTokenIds])],
     stopStrings: [...p.stop],
     maxNewTokens: p.maxNewTokens === 0 ? Math.min(limits.defaultMaxNewTokens, room) : p.maxNewTokens,
+    logprobs: logprobSettings(p),
+    constraint: outputConstraint(p),
+    beam: beamSettings(p),
   };
+}
+
+/** GenerationParams.constraint as the tier's OutputConstraint; a wrong one is INVALID_ARGUMENT. */
+function outputConstraint(p: GenerationParams): OutputConstraint | undefined {
+  const c = p.constraint;
+  if (!c) return undefined;
+  switch (c.$case) {
+    case 'jsonObject':
+      return c.value ? { kind: 'json_object' } : undefined;
+    case 'jsonSchema':
+    case 'regex':
+    case 'ebnf': {
+      const kind = c.$case === 'jsonSchema' ? 'json_schema' : c.$case;
+      if (c.value.trim() === '') throw new InvalidArgumentError(`${kind} is empty`);
+      return { kind, source: c.value };
+    }
+  }
 }

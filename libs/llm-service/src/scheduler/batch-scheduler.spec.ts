@@ -38,6 +38,12 @@ class CountingModel implements StepModel {
   free(seqs: readonly number[]): void {
     this.freed.push(...seqs);
   }
+  async fork(): Promise<void> {
+    throw new InternalError('no beam search here');
+  }
+  async reorder(): Promise<void> {
+    throw new InternalError('no beam search here');
+  }
 }
 
 function request(first: number, maxNewTokens: number, promptLength = 1): SequenceRequest {

@@ -4,6 +4,7 @@ import type { FinishReason } from '@internvl/generation';
 import type { PrefillProgress, StepModel } from '../engine/step-model';
 import type { KvAdmission } from '../kv-cache/kv-admission';
 import type { GenerationEvent, GenerationTimings, GenerationUsage } from './generation-events';
+import { BeamGroup, type BeamSettings } from './beam-group';
 import { Sequence, type SequenceRequest } from './sequence';
 
 /** What the scheduler reports as it works (metrics live behind this). */
@@ -43,6 +44,8 @@ const tracer = trace.getTracer('internvl.llm');
 export class BatchScheduler {
   private readonly queue: Sequence[] = [];
   private active: Sequence[] = [];
+  /** Beam-search requests decoding (each holds numBeams rows). */
+  private groups: BeamGroup[] = [];
   /** The sequence whose prompt is going in, chunk by chunk (it holds a slot). */
   private prefilling: { seq: Sequence; started: boolean; done?: number } | undefined;
   private readonly parents = new Map<Sequence, { parent: Context; prefill?: Span; decode?: Span }>();
@@ -58,7 +61,12 @@ export class BatchScheduler {
 
   /** Sequences holding a slot and a KV cache: decoding, or having their prompt prefilled. */
   get activeCount(): number {
-    return this.active.length + (this.prefilling ? 1 : 0);
+    return this.decodingRows + (this.prefilling ? 1 : 0);
+  }
+
+  /** Rows of the decoding batch: one per sequence, one per beam. */
+  private get decodingRows(): number {
+    return this.active.length + this.groups.reduce((n, g) => n + g.members.length, 0);
   }
 
   get queuedCount(): number {
@@ -78,10 +86,11 @@ export class BatchScheduler {
       );
     }
     const positions = request.inputIds.length + request.maxNewTokens;
+    const rows = request.beam?.numBeams ?? 1;
     const admission = this.options.admission;
-    if (admission && !admission.fitsAlone(positions)) {
+    if (admission && !admission.fitsAlone(positions, rows)) {
       throw new ResourceExhaustedError(
-        `this request's KV cache would need ${admission.bytesAlone(positions)} bytes (${request.inputIds.length} prompt + ${request.maxNewTokens} max_new_tokens positions at ${admission.bytesPerPosition} bytes each), more than the whole budget of ${admission.budgetBytes} bytes (${this.options.kvLimitHint ?? 'kv cache bytes'}); ask for fewer max_new_tokens or send a shorter prompt`,
+        `this request's KV cache would need ${rows * admission.bytesAlone(positions)} bytes (${request.inputIds.length} prompt + ${request.maxNewTokens} max_new_tokens positions at ${admission.bytesPerPosition} bytes each${rows > 1 ? `, for each of ${rows} beams` : ''}), more than the whole budget of ${admission.budgetBytes} bytes (${this.options.kvLimitHint ?? 'kv cache bytes'}); ask for fewer max_new_tokens or send a shorter prompt`,
       );
     }
     const seq = new Sequence(this.nextId++, request, () => this.wake());
@@ -111,7 +120,8 @@ export class BatchScheduler {
   /** Cancels everything and waits for the loop to stop. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const seq of [...this.queue, ...this.active]) seq.cancelled = true;
+    for (const seq of [...this.queue, ...this.active, ...this.groups.map((g) => g.leader)])
+      seq.cancelled = true;
     if (this.prefilling) this.prefilling.seq.cancelled = true;
     this.wake();
     await this.idle;
@@ -130,10 +140,10 @@ export class BatchScheduler {
   private async loop(): Promise<void> {
     for (;;) {
       this.dropCancelled();
-      if (!this.prefilling && this.queue.length === 0 && this.active.length === 0) return;
+      if (!this.prefilling && this.queue.length === 0 && this.decodingRows === 0) return;
       await this.prefillSome();
       this.dropCancelled();
-      if (this.active.length > 0) await this.step();
+      if (this.decodingRows > 0) await this.step();
     }
   }
 
@@ -142,12 +152,14 @@ export class BatchScheduler {
     let budget = this.options.prefillChunkTokens;
     while (budget > 0 && !this.closed) {
       if (!this.prefilling) {
-        if (this.queue.length === 0 || this.active.length >= this.options.maxActive) return;
-        // First come, first served: the head waits for KV room rather than being overtaken.
+        if (this.queue.length === 0) return;
+        // First come, first served: the head waits for rows and KV room rather than being overtaken.
         const head = this.queue[0]!;
+        const rows = head.request.beam?.numBeams ?? 1;
+        if (this.decodingRows > 0 && this.decodingRows + rows > this.options.maxActive) return;
         const positions = head.request.inputIds.length + head.request.maxNewTokens;
-        if (this.options.admission && !this.options.admission.canAdmit(positions)) return;
-        this.options.admission?.admit(head.id, positions);
+        if (this.options.admission && !this.options.admission.canAdmit(positions, rows)) return;
+        this.options.admission?.admit(head.id, positions, rows);
         this.prefilling = { seq: this.admit(this.queue.shift()!), started: false };
       }
       const current = this.prefilling;
@@ -174,7 +186,7 @@ export class BatchScheduler {
       current.done = progress.done;
       if (progress.logits) {
         this.prefilling = undefined;
-        this.join(seq, progress.logits);
+        await this.join(seq, progress.logits);
       }
     }
   }
@@ -189,6 +201,11 @@ export class BatchScheduler {
     for (const seq of this.queue.filter((s) => s.cancelled)) {
       this.queue.splice(this.queue.indexOf(seq), 1);
       this.end(seq, 'cancelled');
+    }
+    for (const group of this.groups.filter((g) => g.leader.cancelled)) {
+      this.groups.splice(this.groups.indexOf(group), 1);
+      this.options.model.free(group.members);
+      this.end(group.leader, 'cancelled');
     }
     const gone = this.active.filter((s) => s.cancelled);
     if (gone.length === 0) return;
@@ -216,11 +233,23 @@ export class BatchScheduler {
   }
 
   /** A fully prefilled sequence samples its first token and joins the decoding batch. */
-  private join(seq: Sequence, logits: Float32Array): void {
+  private async join(seq: Sequence, logits: Float32Array): Promise<void> {
     const trace = this.parents.get(seq)!;
     trace.prefill?.end();
     trace.prefill = undefined;
-    const reason = seq.accept(logits);
+    if (seq.request.beam) {
+      await this.startBeams(seq, seq.request.beam, logits);
+      return;
+    }
+    let reason: FinishReason | undefined;
+    try {
+      await seq.prepareMask();
+      reason = seq.accept(logits);
+    } catch (err) {
+      this.options.model.free([seq.id]);
+      this.fail(seq, err);
+      return;
+    }
     this.options.observer?.firstToken(seq.firstTokenAt! - seq.arrivedAt);
     if (reason) {
       this.options.model.free([seq.id]);
@@ -231,33 +260,97 @@ export class BatchScheduler {
     this.active.push(seq);
   }
 
+  /**
+   * A prefilled beam-search request expands its prompt's logits into k beams: k−1 new engine
+   * sequences forked from the prefilled one (all rows equal, so the first choice of beams needs
+   * no copying), then joins the batch as a group.
+   */
+  private async startBeams(seq: Sequence, settings: BeamSettings, logits: Float32Array): Promise<void> {
+    const members = [seq.id, ...Array.from({ length: settings.numBeams - 1 }, () => this.nextId++)];
+    const group = new BeamGroup(seq, members, settings);
+    try {
+      const first = group.search.step(members.map(() => logits));
+      await this.options.model.fork(seq.id, members.slice(1));
+      group.tokens = first.tokens;
+      if (group.finished(first.done)) this.finishGroup(group);
+      else {
+        this.parents.get(seq)!.decode = tracer.startSpan('llm.decode', {}, this.parents.get(seq)!.parent);
+        this.groups.push(group);
+      }
+    } catch (err) {
+      this.options.model.free(members);
+      this.fail(seq, err);
+    }
+  }
+
+  /** Applies one step's logits rows to a group: the search picks beams, the engine copies caches. */
+  private async advanceGroup(group: BeamGroup, rows: Float32Array[]): Promise<void> {
+    try {
+      const step = group.search.step(rows);
+      if (group.finished(step.done)) {
+        this.groups.splice(this.groups.indexOf(group), 1);
+        this.finishGroup(group);
+        return;
+      }
+      await this.options.model.reorder(
+        group.members,
+        step.sources.map((b) => group.members[b]!),
+      );
+      group.tokens = step.tokens;
+    } catch (err) {
+      this.groups.splice(this.groups.indexOf(group), 1);
+      this.options.model.free(group.members);
+      this.fail(group.leader, err);
+    }
+  }
+
+  private finishGroup(group: BeamGroup): void {
+    const reason = group.leader.emitAll(group.search.best());
+    this.options.observer?.firstToken(group.leader.firstTokenAt! - group.leader.arrivedAt);
+    this.options.model.free(group.members);
+    this.end(group.leader, reason);
+  }
+
   private async step(): Promise<void> {
     const batch = this.active;
+    const groups = this.groups;
     const started = performance.now();
     let logits: Float32Array;
     try {
-      logits = await this.options.model.decode(
-        batch.map((s) => s.id),
-        batch.map((s) => s.lastToken),
+      const running = this.options.model.decode(
+        [...batch.map((s) => s.id), ...groups.flatMap((g) => g.members)],
+        [...batch.map((s) => s.lastToken), ...groups.flatMap((g) => g.tokens)],
       );
+      // Constrained sequences work out their next token masks while the decoder runs.
+      const masks = Promise.all(batch.map((s) => s.prepareMask()));
+      [logits] = await Promise.all([running, masks]);
     } catch (err) {
       // The batch shares one run (and, after a thread crash, a lost cache): all of it fails.
       this.active = this.active.filter((s) => !batch.includes(s));
-      this.options.model.free(batch.map((s) => s.id));
-      for (const seq of batch) this.fail(seq, err);
+      this.groups = this.groups.filter((g) => !groups.includes(g));
+      this.options.model.free([...batch.map((s) => s.id), ...groups.flatMap((g) => g.members)]);
+      for (const seq of [...batch, ...groups.map((g) => g.leader)]) this.fail(seq, err);
       return;
     }
     const stepMs = performance.now() - started;
-    this.options.observer?.step(batch.length, stepMs);
+    const rows = batch.length + groups.reduce((n, g) => n + g.members.length, 0);
+    this.options.observer?.step(rows, stepMs);
     this.stats.steps++;
-    this.stats.decodeTokens += batch.length;
+    this.stats.decodeTokens += rows;
     this.stats.decodeMs += stepMs;
-    this.stats.largestBatch = Math.max(this.stats.largestBatch, batch.length);
+    this.stats.largestBatch = Math.max(this.stats.largestBatch, rows);
     const V = this.options.model.vocabSize;
     const done: Sequence[] = [];
     batch.forEach((seq, r) => {
       if (seq.cancelled) return;
-      const reason = seq.accept(logits.subarray(r * V, (r + 1) * V));
+      let reason: FinishReason | undefined;
+      try {
+        reason = seq.accept(logits.subarray(r * V, (r + 1) * V));
+      } catch (err) {
+        done.push(seq);
+        this.fail(seq, err);
+        return;
+      }
       if (reason) {
         done.push(seq);
         this.end(seq, reason);
@@ -266,6 +359,13 @@ export class BatchScheduler {
     if (done.length > 0) {
       this.active = this.active.filter((s) => !done.includes(s));
       this.options.model.free(done.map((s) => s.id));
+    }
+    let row = batch.length;
+    for (const group of groups) {
+      const k = group.members.length;
+      const rowsOf = Array.from({ length: k }, (_, j) => logits.subarray((row + j) * V, (row + j + 1) * V));
+      row += k;
+      if (!group.leader.cancelled) await this.advanceGroup(group, rowsOf);
     }
   }
 
@@ -289,7 +389,7 @@ export class BatchScheduler {
     this.parents.delete(seq);
     if (t?.prefill) fail(t.prefill, err);
     if (t?.decode) fail(t.decode, err);
-    seq.channel.fail(err);
+    seq.fail(err);
   }
 }
 

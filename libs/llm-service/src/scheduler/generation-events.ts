@@ -1,4 +1,4 @@
-import type { FinishReason } from '@internvl/generation';
+import type { FinishReason, PositionLogprobs } from '@internvl/generation';
 
 /** Token counts of one generation (OpenAI's usage, plus the image share of the prompt). */
 export interface GenerationUsage {
@@ -19,5 +19,11 @@ export interface GenerationTimings {
 
 /** What a generation streams: text deltas, then one finish. */
 export type GenerationEvent =
-  | { type: 'delta'; text: string; tokenIds: number[] }
+  | {
+      type: 'delta';
+      text: string;
+      tokenIds: number[];
+      /** With logprobs asked: one entry per token id, from the raw logits. */
+      logprobs?: PositionLogprobs[];
+    }
   | { type: 'finish'; reason: FinishReason; usage: GenerationUsage; timings: GenerationTimings };

@@ -156,9 +156,12 @@ export function conversationHeader(
 export interface Collected {
   prompt?: PromptInfo;
   deltas: { text: string; tokenIds: number[] }[];
+  /** Choice 0's finish, text and ids (the only choice unless n > 1). */
   finish?: Finish;
   text: string;
   tokenIds: number[];
+  /** Every choice by index. */
+  choices: { text: string; tokenIds: number[]; finish?: Finish }[];
 }
 
 function* requestStream(header: GenerateHeader, images: SentImage[]): Generator<GenerateRequest> {
@@ -177,19 +180,22 @@ export async function generate(
   images: SentImage[] = [],
   options: { signal?: AbortSignal; onDelta?: (n: number) => void; deadline?: Date } = {},
 ): Promise<Collected> {
-  const out: Collected = { deltas: [], text: '', tokenIds: [] };
+  const out: Collected = { deltas: [], text: '', tokenIds: [], choices: [] };
+  const choice = (index: number) => (out.choices[index] ??= { text: '', tokenIds: [] });
   const call = client.generate(new Metadata(), options.deadline ? { deadline: options.deadline } : {});
   for await (const response of duplexCall(call, requestStream(header, images), options.signal)) {
     const kind = response.kind;
     if (kind?.$case === 'prompt') out.prompt = kind.value;
     else if (kind?.$case === 'delta') {
       out.deltas.push(kind.value);
-      out.text += kind.value.text;
-      out.tokenIds.push(...kind.value.tokenIds);
+      const c = choice(kind.value.index);
+      c.text += kind.value.text;
+      c.tokenIds.push(...kind.value.tokenIds);
       options.onDelta?.(out.deltas.length);
-    } else if (kind?.$case === 'finish') out.finish = kind.value;
+    } else if (kind?.$case === 'finish') choice(kind.value.index).finish = kind.value;
   }
-  return out;
+  const first = choice(0);
+  return { ...out, text: first.text, tokenIds: first.tokenIds, finish: first.finish };
 }
 
 export async function expectError(call: Promise<unknown>, code: status, pattern: RegExp): Promise<void> {

@@ -27,6 +27,8 @@ export function scriptedModel(real: StepModel, script: readonly number[], end: n
       seqs.forEach((seq, r) => oneHot(out, r, seq));
       return out;
     },
+    fork: (from, to) => real.fork(from, to),
+    reorder: (seqs, sources) => real.reorder(seqs, sources),
     free(seqs) {
       real.free(seqs);
       for (const seq of seqs) position.delete(seq);

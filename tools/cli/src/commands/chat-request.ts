@@ -25,6 +25,8 @@ export interface SamplingOptions {
   /** undefined = random. */
   seed: number | undefined;
   stop: readonly string[];
+  /** A JSON Schema (text) the answer must match. */
+  jsonSchema?: string;
 }
 
 const ROLES: Record<HistoryRole, Role> = {
@@ -32,6 +34,26 @@ const ROLES: Record<HistoryRole, Role> = {
   user: Role.ROLE_USER,
   assistant: Role.ROLE_ASSISTANT,
 };
+
+/** The text of a --json-schema file, checked to be a JSON object (the llm tier compiles it). */
+export function readJsonSchema(path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read the JSON schema ${path}: ${(err as Error).message}`);
+  }
+  let schema: unknown;
+  try {
+    schema = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`${path} is not JSON: ${(err as Error).message}`);
+  }
+  if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) {
+    throw new ConfigError(`${path} must hold a JSON Schema object`);
+  }
+  return text;
+}
 
 function readImage(path: string): Buffer {
   try {
@@ -67,6 +89,8 @@ export function buildStreamChatRequest(
         topP: sampling.topP,
         seed: sampling.seed,
         stop: [...sampling.stop],
+        constraint:
+          sampling.jsonSchema === undefined ? undefined : { $case: 'jsonSchema', value: sampling.jsonSchema },
       }),
       imageLayout: ImageLayout.IMAGE_LAYOUT_UNSPECIFIED,
     },

@@ -159,6 +159,28 @@ describe('internvl chat', { timeout: 60_000 }, () => {
     assert.equal(textOf(message!), 'compare');
   });
 
+  it('--json-schema FILE asks for structured output; a file that is not a schema is a usage error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chat-schema-'));
+    const schema = { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] };
+    writeFileSync(join(dir, 'card.json'), JSON.stringify(schema));
+    writeFileSync(join(dir, 'bad.json'), '[1, 2]');
+    const { io } = makeIo();
+    assert.equal(
+      await runChat(['--addr', gateway.addr, '--json-schema', join(dir, 'card.json'), 'q'], io),
+      0,
+    );
+    assert.deepEqual(lastCall().request.input!.params!.constraint, {
+      $case: 'jsonSchema',
+      value: JSON.stringify(schema),
+    });
+    const bad = makeIo();
+    assert.equal(
+      await runChat(['--addr', gateway.addr, '--json-schema', join(dir, 'bad.json'), 'q'], bad.io),
+      2,
+    );
+    assert.match(bad.stderr.text, /must hold a JSON Schema object/);
+  });
+
   it('sends sampling options, repeated --stop and --system', async () => {
     const { io } = makeIo();
     const argv = ['--addr', gateway.addr, '--temperature', '0.5', '--top-p', '0.75', '--seed', '7'];

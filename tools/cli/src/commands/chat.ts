@@ -55,6 +55,11 @@ const schema = defineSchema({
     default: false,
     doc: 'Print one JSON object per line per event instead of plain text (format below).',
   },
+  json_schema: {
+    type: 'string',
+    default: '',
+    doc: 'A JSON Schema file: the answer is JSON that validates against it (structured output).',
+  },
   return_prompt: {
     type: 'bool',
     default: false,
@@ -180,7 +185,7 @@ export async function runChat(argv: string[], io: ChatIo): Promise<number> {
   }
   const { config } = args;
 
-  const { buildStreamChatRequest } = await import('./chat-request');
+  const { buildStreamChatRequest, readJsonSchema } = await import('./chat-request');
   const toRound = (entry: HistoryEntry, fromHistoryFile: boolean) => ({
     role: entry.role,
     text: entry.content,
@@ -202,6 +207,7 @@ export async function runChat(argv: string[], io: ChatIo): Promise<number> {
         topP: config.top_p,
         seed: config.seed >= 0 ? config.seed : undefined,
         stop: args.stop,
+        jsonSchema: config.json_schema === '' ? undefined : readJsonSchema(config.json_schema),
       },
       config.return_prompt || config.dump_prompt !== '',
     );
