@@ -41,9 +41,9 @@ function logSoftmax(logits: Float32Array): Float32Array {
  * Beam search over decoder steps with HuggingFace `generate(num_beams=k)` semantics (the
  * `BeamSearchScorer` / `BeamHypotheses` of transformers 4.40, for a decoder fed `inputs_embeds`,
  * so every length counts generated tokens only): beam scores start at [0, -1e9, …]; each step takes
- * the 2k best (beam, token) continuations of score + log_softmax; an eos among the first k closes a
- * hypothesis scored sum / (cur_len ** length_penalty), the rest fill the k beams; at the end the
- * open beams join the hypotheses and the best one wins.
+ * the max(2, 1 + #eos)·k best (beam, token) continuations of score + log_softmax; an eos among the
+ * first k closes a hypothesis scored sum / (cur_len ** length_penalty), cur_len counting the eos;
+ * the rest fill the k beams; at the end the open beams join the hypotheses and the best one wins.
  */
 export class BeamSearch {
   private scores: number[];
@@ -82,18 +82,20 @@ export class BeamSearch {
     if (this.finished) throw new InvalidArgumentError('beam search is already done');
     if (logits.length !== k)
       throw new InvalidArgumentError(`beam search expected ${k} logits rows, got ${logits.length}`);
-    // The 2k best continuations over all beams (a partial selection keeps this O(k·vocab)).
+    // The best continuations over all beams: max(2, 1 + #eos)·k of them, so k non-eos ones are
+    // always among them (a partial selection keeps this O(k·vocab)).
+    const keep = Math.max(2, 1 + eosIds.length) * k;
     const top: { score: number; beam: number; token: number }[] = [];
     logits.forEach((row, beam) => {
       const lp = logSoftmax(row);
       const base = this.scores[beam]!;
       for (let token = 0; token < lp.length; token++) {
         const score = f32(base + lp[token]!);
-        if (top.length === 2 * k && !(score > top[top.length - 1]!.score)) continue;
+        if (top.length === keep && !(score > top[top.length - 1]!.score)) continue;
         let at = top.length;
         while (at > 0 && score > top[at - 1]!.score) at--;
         top.splice(at, 0, { score, beam, token });
-        if (top.length > 2 * k) top.pop();
+        if (top.length > keep) top.pop();
       }
     });
     const curLen = this.length + 1;
@@ -126,7 +128,8 @@ export class BeamSearch {
       this.beams.forEach((tokens, b) => this.add(tokens, this.scores[b]!, tokens.length));
       this.finished = true;
     }
-    const best = this.hypotheses.reduce((a, h) => (h.score > a.score ? h : a));
+    // HF sorts by score and pops the last: among equals, the one added last.
+    const best = this.hypotheses.reduce((a, h) => (h.score >= a.score ? h : a));
     // HF pads with eos_token_id[0] when the answer is shorter than max_length.
     return best.tokens.length < this.options.maxNewTokens
       ? [...best.tokens, this.options.eosIds[0]!]

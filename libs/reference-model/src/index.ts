@@ -13,5 +13,6 @@ export * from './internlm2-forward';
 export * from './decoder-forward';
 export * from './embeddings';
 export * from './generate';
+export * from './beam-search';
 export * from './random-weights';
 export * from './tiny-config';

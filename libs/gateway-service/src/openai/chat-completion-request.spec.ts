@@ -14,6 +14,14 @@ function parse(extra: Record<string, unknown>) {
   );
 }
 
+test('num_beams, length_penalty and early_stopping (HF names) ask for beam search', () => {
+  const { params } = parse({ num_beams: 4, length_penalty: 0.8, early_stopping: true });
+  assert.deepEqual([params.numBeams, params.lengthPenalty, params.earlyStopping], [4, 0.8, true]);
+  assert.deepEqual([parse({}).params.numBeams, parse({}).params.lengthPenalty], [0, undefined]);
+  assert.throws(() => parse({ num_beams: 17 }), /'num_beams' must be >= 1 and <= 16/);
+  assert.throws(() => parse({ early_stopping: 'yes' }), /'early_stopping' must be a boolean/);
+});
+
 test('response_format and guided_* fields become the structured-output constraint', () => {
   assert.equal(parse({}).params.constraint, undefined);
   assert.equal(parse({ response_format: { type: 'text' } }).params.constraint, undefined);

@@ -136,10 +136,19 @@ function parseParams(body: JsonObject): GenerationParams {
     seed: optionalNumber(body, 'seed', { integer: true, min: 0 }),
     stop: parseStop(body.stop),
     constraint: parseResponseFormat(body),
+    // Beam search, HF generate's names as extra body fields (vLLM takes extra sampling fields too).
+    numBeams: optionalNumber(body, 'num_beams', { integer: true, min: 1, max: 16 }) ?? 0,
+    ...optionalField('lengthPenalty', optionalNumber(body, 'length_penalty')),
+    earlyStopping: optionalBoolean(body, 'early_stopping') ?? false,
     // Choices for one prompt; the llm tier prefills it once (prefix cache).
     n: optionalNumber(body, 'n', { integer: true, min: 1, max: MAX_CHOICES }) ?? 0,
     ...parseLogprobPenaltyFields(body),
   });
+}
+
+/** `{ [key]: value }` when the value is set, else nothing (absent stays absent, not undefined). */
+function optionalField<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
 }
 
 function parseStop(stop: unknown): string[] {

@@ -27,6 +27,8 @@ export interface SamplingOptions {
   stop: readonly string[];
   /** A JSON Schema (text) the answer must match. */
   jsonSchema?: string;
+  /** Beam search instead of sampling. */
+  beams?: { numBeams: number; lengthPenalty: number; earlyStopping: boolean };
 }
 
 const ROLES: Record<HistoryRole, Role> = {
@@ -91,6 +93,11 @@ export function buildStreamChatRequest(
         stop: [...sampling.stop],
         constraint:
           sampling.jsonSchema === undefined ? undefined : { $case: 'jsonSchema', value: sampling.jsonSchema },
+        ...(sampling.beams && {
+          numBeams: sampling.beams.numBeams,
+          lengthPenalty: sampling.beams.lengthPenalty,
+          earlyStopping: sampling.beams.earlyStopping,
+        }),
       }),
       imageLayout: ImageLayout.IMAGE_LAYOUT_UNSPECIFIED,
     },

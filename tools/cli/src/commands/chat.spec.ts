@@ -181,6 +181,23 @@ describe('internvl chat', { timeout: 60_000 }, () => {
     assert.match(bad.stderr.text, /must hold a JSON Schema object/);
   });
 
+  it('--num-beams, --length-penalty and --early-stopping ask for beam search', async () => {
+    const { io } = makeIo();
+    const argv = [
+      '--addr',
+      gateway.addr,
+      '--num-beams',
+      '4',
+      '--length-penalty',
+      '0.5',
+      '--early-stopping',
+      'q',
+    ];
+    assert.equal(await runChat(argv, io), 0);
+    const { params } = lastCall().request.input!;
+    assert.deepEqual([params!.numBeams, params!.lengthPenalty, params!.earlyStopping], [4, 0.5, true]);
+  });
+
   it('sends sampling options, repeated --stop and --system', async () => {
     const { io } = makeIo();
     const argv = ['--addr', gateway.addr, '--temperature', '0.5', '--top-p', '0.75', '--seed', '7'];

@@ -55,6 +55,19 @@ const schema = defineSchema({
     default: false,
     doc: 'Print one JSON object per line per event instead of plain text (format below).',
   },
+  num_beams: {
+    type: 'int',
+    default: 1,
+    min: 1,
+    max: 16,
+    doc: 'Beam search with this many beams (HF generate semantics; greedy within beams).',
+  },
+  length_penalty: { type: 'number', default: 1, doc: 'Beam search: scores are divided by length^this.' },
+  early_stopping: {
+    type: 'bool',
+    default: false,
+    doc: 'Beam search: stop once --num-beams answers are complete.',
+  },
   json_schema: {
     type: 'string',
     default: '',
@@ -208,6 +221,14 @@ export async function runChat(argv: string[], io: ChatIo): Promise<number> {
         seed: config.seed >= 0 ? config.seed : undefined,
         stop: args.stop,
         jsonSchema: config.json_schema === '' ? undefined : readJsonSchema(config.json_schema),
+        beams:
+          config.num_beams > 1
+            ? {
+                numBeams: config.num_beams,
+                lengthPenalty: config.length_penalty,
+                earlyStopping: config.early_stopping,
+              }
+            : undefined,
       },
       config.return_prompt || config.dump_prompt !== '',
     );
