@@ -1,6 +1,12 @@
 import type { GenerationParams } from '@internvl/contracts';
 import { InvalidArgumentError } from '@internvl/errors';
-import type { BeamSettings } from '../scheduler/beam-group';
+
+/** Beam search settings of a request (GenerationParams num_beams, length_penalty, early_stopping). */
+export interface BeamSettings {
+  numBeams: number;
+  lengthPenalty: number;
+  earlyStopping: boolean;
+}
 
 /** Most beams per request (each is a row of the decoding batch). */
 export const MAX_BEAMS = 16;

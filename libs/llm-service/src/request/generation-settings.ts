@@ -2,8 +2,7 @@ import type { GenerationParams } from '@internvl/contracts';
 import { generationParams } from '@internvl/contracts';
 import { InvalidArgumentError, OutOfRangeError } from '@internvl/errors';
 import type { SamplerParams } from '@internvl/generation';
-import type { BeamSettings } from '../scheduler/beam-group';
-import { beamSettings } from './beam-settings';
+import { beamSettings, type BeamSettings } from './beam-settings';
 import { logprobSettings, penaltySettings, type LogprobSettings } from './penalty-logprob-settings';
 import type { OutputConstraint } from '../grammar/output-constraint';
 

@@ -4,7 +4,8 @@ import type { FinishReason } from '@internvl/generation';
 import type { PrefillProgress, StepModel } from '../engine/step-model';
 import type { KvAdmission } from '../kv-cache/kv-admission';
 import type { GenerationEvent, GenerationTimings, GenerationUsage } from './generation-events';
-import { BeamGroup, type BeamSettings } from './beam-group';
+import type { BeamSettings } from '../request/beam-settings';
+import { BeamGroup } from './beam-group';
 import { Sequence, type SequenceRequest } from './sequence';
 
 /** What the scheduler reports as it works (metrics live behind this). */

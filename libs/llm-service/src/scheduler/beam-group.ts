@@ -1,12 +1,6 @@
 import { BeamSearch } from '@internvl/generation';
+import type { BeamSettings } from '../request/beam-settings';
 import type { Sequence } from './sequence';
-
-/** Beam search settings of a request (GenerationParams num_beams, length_penalty, early_stopping). */
-export interface BeamSettings {
-  numBeams: number;
-  lengthPenalty: number;
-  earlyStopping: boolean;
-}
 
 /**
  * One beam-search request in the decoding batch: its k beams are k sequences of the engine (the

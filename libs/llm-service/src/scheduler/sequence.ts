@@ -14,7 +14,7 @@ import {
 import { InternalError } from '@internvl/errors';
 import type { KvArray } from '@internvl/ort';
 import type { TokenConstraint, TokenConstraintFactory } from '../grammar/output-constraint';
-import type { BeamSettings } from './beam-group';
+import type { BeamSettings } from '../request/beam-settings';
 import { applyTokenBitmask } from '../grammar/token-bitmask';
 import { EventChannel } from './event-channel';
 import type { GenerationEvent } from './generation-events';
