@@ -11,8 +11,9 @@ import { kvArray, type KvLayout } from './kv-layout';
  *
  * Why rows and not scattered blocks: the decoder reads a batch's cache as one tensor, and
  * gathering blocks into one would copy the whole cache every step (the cost this replaces).
- * Buffers are re-laid out only when rows or positions outgrow them (geometric growth) or when
- * mostly empty, so each position is copied O(1) times over a sequence's life.
+ * Buffers are re-laid out only when rows or positions outgrow them (rows double; positions gain
+ * ~2·√positions of headroom, the cheapest trade of padding read every step against copies) or when
+ * mostly empty.
  */
 export class KvArena {
   private keys: KvArray[] = [];
