@@ -5,7 +5,7 @@ import { LlmServiceClient } from '@internvl/contracts';
 import { FIXTURE_SERVER } from './support/paths';
 import { startServer } from './support/processes';
 
-test('a message over max_receive_message_bytes gets RESOURCE_EXHAUSTED naming the limit and the option', async () => {
+test('a message over max_receive_message_bytes gets INVALID_ARGUMENT (permanent, not RESOURCE_EXHAUSTED) naming the limit and the option', async () => {
   const server = await startServer(FIXTURE_SERVER, ['--port', '0', '--max-receive-message-bytes', '65536']);
   const client = new LlmServiceClient(`127.0.0.1:${server.port}`, credentials.createInsecure());
   const call = client.generate();
@@ -15,7 +15,7 @@ test('a message over max_receive_message_bytes gets RESOURCE_EXHAUSTED naming th
     call.write({ kind: { $case: 'embeddingChunk', value: Buffer.alloc(100_000) } });
     call.end();
   });
-  assert.equal(err.code, status.RESOURCE_EXHAUSTED);
+  assert.equal(err.code, status.INVALID_ARGUMENT);
   assert.match(err.details, /100\d{3} bytes, over the limit of 65536 bytes/);
   assert.match(err.details, /--max-receive-message-bytes or INTERNVL_FIXTURE_MAX_RECEIVE_MESSAGE_BYTES/);
 

@@ -29,7 +29,10 @@ export class InvalidArgumentError extends DomainError {
   readonly kind = 'invalid_argument';
 }
 
-/** A configured limit was exceeded; the message names the limit and the option that raises it. */
+/**
+ * Transient overload (a full queue, a shutting-down pool): a retry later may succeed (HTTP 429).
+ * Input over a limit is {@link LimitExceededError} instead (permanent, INVALID_ARGUMENT / 400).
+ */
 export class ResourceExhaustedError extends DomainError {
   readonly kind = 'resource_exhausted';
 }

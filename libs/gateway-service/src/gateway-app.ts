@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { ChatServiceService, PROTO_FILES, PROTO_ROOT } from '@internvl/contracts';
-import { type ServiceApp } from '@internvl/service-kit';
+import { ConfigError, type ServiceApp } from '@internvl/service-kit';
 import { readApiKeys } from './auth/api-keys';
 import { chatServiceHandlers } from './chat/chat-handlers';
 import { ChatOrchestrator } from './chat/chat-orchestrator';
 import { closeTiers, createTiers } from './downstream/create-tiers';
 import { askLlmModelName } from './downstream/llm-model-name';
-import { gatewaySchema } from './gateway-config';
+import { gatewayOption, gatewaySchema } from './gateway-config';
 import { startOpenAiServer } from './openai/openai-server';
 
 /** The HTTP API's model id when neither model_name nor the llm tier gives one. */
@@ -36,6 +36,11 @@ export function createGatewayApp(hooks: GatewayAppHooks = {}): ServiceApp<typeof
     reflection: { root: PROTO_ROOT, files: PROTO_FILES },
     async setup(host, config, log) {
       const apiKeys = readApiKeys(config.api_keys, config.api_keys_file);
+      const { http_headers_timeout_ms: headersMs, http_request_timeout_ms: requestMs } = config;
+      if (requestMs > 0 && headersMs > requestMs)
+        throw new ConfigError(
+          `${gatewayOption('http_headers_timeout_ms')} (${headersMs}) must not exceed ${gatewayOption('http_request_timeout_ms')} (${requestMs})`,
+        );
       const tls =
         config.tls_cert_file && config.tls_key_file
           ? { cert: readFileSync(config.tls_cert_file), key: readFileSync(config.tls_key_file) }
@@ -79,6 +84,9 @@ export function createGatewayApp(hooks: GatewayAppHooks = {}): ServiceApp<typeof
           remoteImageHosts: config.remote_image_hosts,
           defaultMaxTiles: config.default_max_tiles,
           tls,
+          headersTimeoutMs: headersMs,
+          requestTimeoutMs: requestMs,
+          maxConnections: config.http_max_connections,
           log,
         });
         log.info(
@@ -87,6 +95,8 @@ export function createGatewayApp(hooks: GatewayAppHooks = {}): ServiceApp<typeof
         );
         hooks.onReady?.({ httpPort: http.port, modelName });
         return {
+          // With the gRPC drain: the HTTP listener closes and in-flight streams may finish.
+          drain: (force) => (force ? http.close() : http.drain(config.shutdown_timeout_ms)),
           close: async () => {
             try {
               await http.close();

@@ -74,6 +74,24 @@ export const gatewaySchema = defineSchema({
     min: 1024,
     doc: 'Largest HTTP request body accepted (images travel inline as data: URLs).',
   },
+  http_headers_timeout_ms: {
+    type: 'int',
+    default: 10_000,
+    min: 0,
+    doc: 'Most time a client may take to send the headers of an HTTP request (else 408, connection closed); 0 = no limit. At most http_request_timeout_ms.',
+  },
+  http_request_timeout_ms: {
+    type: 'int',
+    default: 60_000,
+    min: 0,
+    doc: 'Most time a client may take to send a whole HTTP request, body included (else 408, connection closed); responses (streams) are not limited by it. Raise it for large images over slow uplinks; 0 = no limit.',
+  },
+  http_max_connections: {
+    type: 'int',
+    default: 4096,
+    min: 0,
+    doc: 'Most open HTTP connections (each stream holds one); more are closed at once. 0 = no limit.',
+  },
   remote_image_hosts: {
     type: 'list',
     default: [],

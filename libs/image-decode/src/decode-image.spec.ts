@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import { crc32 } from 'node:zlib';
-import { InvalidArgumentError, ResourceExhaustedError } from '@internvl/errors';
+import { InvalidArgumentError, LimitExceededError } from '@internvl/errors';
 import sharp from 'sharp';
 import { decodeImage } from './decode-image';
 
@@ -117,7 +117,7 @@ describe('bad input is refused with a message a person can act on', () => {
   test('over max_image_bytes', async () => {
     await assert.rejects(
       decodeImage(image1, { ...limits, maxEncodedBytes: 1000 }),
-      isError(ResourceExhaustedError, /78073 bytes, over the limit of 1000 bytes; raise max_image_bytes/),
+      isError(LimitExceededError, /78073 bytes, over the limit of 1000 bytes; raise max_image_bytes/),
     );
   });
 
@@ -128,7 +128,7 @@ describe('bad input is refused with a message a person can act on', () => {
     await assert.rejects(
       decodeImage(png, { ...limits, maxPixels: 59_999 }),
       isError(
-        ResourceExhaustedError,
+        LimitExceededError,
         /300x200 = 60000 pixels, over the limit of 59999 pixels; raise max_image_pixels/,
       ),
     );
@@ -147,7 +147,7 @@ describe('bad input is refused with a message a person can act on', () => {
     const t0 = performance.now();
     await assert.rejects(
       decodeImage(bomb, limits),
-      isError(ResourceExhaustedError, /100000x100000 = 10000000000 pixels/),
+      isError(LimitExceededError, /100000x100000 = 10000000000 pixels/),
     );
     assert.ok(performance.now() - t0 < 1000);
   });

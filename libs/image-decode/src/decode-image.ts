@@ -1,4 +1,4 @@
-import { InternalError, InvalidArgumentError, ResourceExhaustedError } from '@internvl/errors';
+import { InternalError, InvalidArgumentError, LimitExceededError } from '@internvl/errors';
 import sharp from 'sharp';
 import { gifTransparentColour } from './gif-transparency';
 import { cmykToRgb, grey16ToRgb, rgbaToRgbFilling } from './pillow-convert';
@@ -51,7 +51,7 @@ function corrupt(err: unknown): InvalidArgumentError {
  * (unless `autoOrient`).
  *
  * Refuses, with {@link InvalidArgumentError}: empty, unrecognized, unsupported (SVG is never
- * parsed), truncated or corrupt input. Refuses, with {@link ResourceExhaustedError} and before
+ * parsed), truncated or corrupt input. Refuses, with {@link LimitExceededError} and before
  * decoding any pixel: more than `maxEncodedBytes` bytes or more than `maxPixels` pixels.
  */
 export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits): Promise<DecodedImage> {
@@ -59,7 +59,7 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits): Prom
   checkLimit('maxPixels', limits.maxPixels);
   if (bytes.length === 0) throw new InvalidArgumentError('image is empty (0 bytes)');
   if (bytes.length > limits.maxEncodedBytes) {
-    throw new ResourceExhaustedError(
+    throw new LimitExceededError(
       `image is ${bytes.length} bytes, over the limit of ${limits.maxEncodedBytes} bytes; raise max_image_bytes to accept it`,
     );
   }
@@ -93,7 +93,7 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits): Prom
   const height = meta.pageHeight ?? meta.height ?? 0;
   if (width <= 0 || height <= 0) throw new InvalidArgumentError(`image has no pixels (${width}x${height})`);
   if (width * height > limits.maxPixels) {
-    throw new ResourceExhaustedError(
+    throw new LimitExceededError(
       `image is ${width}x${height} = ${width * height} pixels, over the limit of ${limits.maxPixels} pixels; raise max_image_pixels to accept it`,
     );
   }

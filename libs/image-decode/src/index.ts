@@ -1,2 +1,3 @@
 export { decodeImage, type DecodedImage, type DecodeLimits } from './decode-image';
 export { isSupportedFormat, sniffImageFormat, SUPPORTED_FORMATS, type SupportedFormat } from './sniff-format';
+export { readImageHeader, type ImageHeader } from './image-header';

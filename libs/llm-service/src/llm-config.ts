@@ -1,7 +1,14 @@
-import { defineSchema, executionSchema } from '@internvl/service-kit';
+import { commonServerSchema, defineSchema, executionSchema } from '@internvl/service-kit';
 
 /** Config of the llm tier (on top of the options every tier shares). */
 export const llmSchema = defineSchema({
+  // The gateway forwards a whole conversation in one message: as large as the gateway's own
+  // limits (64 MiB body / message) plus the 1 MiB it may add, so whatever it accepted fits here.
+  max_receive_message_bytes: {
+    ...commonServerSchema.max_receive_message_bytes,
+    default: 65 * 1024 * 1024,
+    doc: "Largest single request message accepted; a Generate header carries the whole conversation, so keep it at least the gateway's larger of --max-receive-message-bytes and --max-body-bytes plus 1 MiB.",
+  },
   model: {
     type: 'string',
     default: '',
@@ -44,7 +51,7 @@ export const llmSchema = defineSchema({
     type: 'int',
     default: 0,
     min: 0,
-    doc: 'Bytes the KV cache (running sequences + prefix cache) may hold; 0 = 30% of system memory. A request waits until its prompt + max_new_tokens fit; one that could never fit is refused with RESOURCE_EXHAUSTED.',
+    doc: 'Bytes the KV cache (running sequences + prefix cache) may hold; 0 = 30% of system memory. A request waits until its prompt + max_new_tokens fit; one that could never fit is refused with INVALID_ARGUMENT.',
   },
   prefix_caching: {
     type: 'bool',

@@ -110,7 +110,7 @@ describe('prefix cache', () => {
 
       await expectError(
         generate(tight.client, conversationHeader([user('Hi')], [], { maxNewTokens: 1000 })),
-        status.RESOURCE_EXHAUSTED,
+        status.INVALID_ARGUMENT,
         /KV cache would need .*--kv-cache-bytes/,
       );
     } finally {

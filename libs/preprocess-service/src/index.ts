@@ -11,3 +11,6 @@ export {
   type PixelDType,
   type OptionDefaults,
 } from './preprocess-request';
+export { estimateImageTiles } from './tile-estimate';
+export { checkTilingBounds, DEFAULT_MAX_IMAGE_SIZE } from './tiling-bounds';
+export { MAX_TILES_LIMIT } from '@internvl/imaging';

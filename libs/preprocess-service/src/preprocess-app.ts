@@ -33,6 +33,7 @@ export const preprocessApp: ServiceApp<typeof preprocessSchema> = {
         minTiles: config.default_min_tiles,
         maxTiles: config.default_max_tiles,
         imageSize: config.image_size,
+        maxImageSize: config.max_image_size,
         dtype: config.default_dtype as 'fp16' | 'fp32',
       },
       maxImageBytes: config.max_image_bytes,

@@ -38,6 +38,13 @@ export const preprocessSchema = defineSchema({
     max: 4096,
     doc: 'Tile edge in pixels when a request does not say.',
   },
+  max_image_size: {
+    type: 'int',
+    default: 1024,
+    min: 14,
+    max: 4096,
+    doc: 'Largest tile edge a request may ask for besides image_size (memory grows with its square).',
+  },
   default_dtype: {
     type: 'string',
     default: 'fp16',

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { ElementType, type TilingOptions as WireTilingOptions } from '@internvl/contracts';
 import { InvalidArgumentError } from '@internvl/errors';
 import { resolveTilingOptions, type ResolvedTilingOptions } from '@internvl/imaging';
+import { checkTilingBounds } from './tiling-bounds';
 
 export type PixelDType = 'fp16' | 'fp32';
 
@@ -17,6 +18,8 @@ export interface OptionDefaults {
   maxTiles: number;
   imageSize: number;
   dtype: PixelDType;
+  /** Largest image_size a request may ask for besides `imageSize` (default 1024). */
+  maxImageSize?: number;
 }
 
 export function dtypeFromWire(type: ElementType, fallback: PixelDType): PixelDType {
@@ -43,6 +46,7 @@ export function effectiveOptions(
   wire: WireTilingOptions | undefined,
   defaults: OptionDefaults,
 ): EffectiveOptions {
+  checkTilingBounds(wire, defaults);
   const minNum = wire?.minTiles || defaults.minTiles;
   // A request that only raises min_tiles above the default max gets max = min, not an error.
   const maxNum = wire?.maxTiles || Math.max(defaults.maxTiles, minNum);

@@ -169,20 +169,20 @@ describe('PreprocessService answers bad input with a status a person can act on'
     expectError(image1, { minTiles: 6, maxTiles: 2 }, status.INVALID_ARGUMENT, /max/i));
   test('max_tiles > 40 → INVALID_ARGUMENT', () =>
     expectError(image1, { maxTiles: 41 }, status.INVALID_ARGUMENT, /40/));
-  test('over max_image_bytes → RESOURCE_EXHAUSTED naming the limit and option', () =>
+  test('over max_image_bytes → INVALID_ARGUMENT (permanent, not RESOURCE_EXHAUSTED) naming the limit and option', () =>
     expectError(
       Buffer.alloc(3 * 1024 * 1024, 1),
       {},
-      status.RESOURCE_EXHAUSTED,
+      status.INVALID_ARGUMENT,
       /2097152 bytes.*--max-image-bytes/,
     ));
-  test('decompression bomb (over max_image_pixels) → RESOURCE_EXHAUSTED before decoding', async () => {
+  test('decompression bomb (over max_image_pixels) → INVALID_ARGUMENT before decoding', async () => {
     const bomb = await sharp({
       create: { width: 5000, height: 5000, channels: 3, background: { r: 0, g: 0, b: 0 } },
     })
       .png({ compressionLevel: 9 })
       .toBuffer();
-    await expectError(bomb, {}, status.RESOURCE_EXHAUSTED, /25000000 pixels.*max_image_pixels/);
+    await expectError(bomb, {}, status.INVALID_ARGUMENT, /25000000 pixels.*max_image_pixels/);
   });
 
   test('after every bad input the service still serves a good request', async () => {

@@ -24,13 +24,15 @@ export interface ServiceApp<S extends Schema> {
   reflection: { root: string; files: readonly string[] };
   /**
    * Registers services on the host and loads what they need (models, warm-up). The host reports
-   * SERVING only after this resolves. The returned `close` runs after in-flight calls drained.
+   * SERVING only after this resolves. The returned `drain` runs when shutdown starts, alongside
+   * the gRPC drain (other listeners stop accepting and let their in-flight work finish within
+   * shutdown_timeout_ms; `force`: abort it now); `close` runs after both drained.
    */
   setup(
     host: ServiceHost,
     config: ServiceConfig<S>,
     log: Logger,
-  ): Promise<{ close?: () => Promise<void> } | void>;
+  ): Promise<{ drain?: (force: boolean) => Promise<void>; close?: () => Promise<void> } | void>;
 }
 
 export interface RunningService {
@@ -101,7 +103,7 @@ export async function runService<S extends Schema>(
   log.info({ port, metricsPort }, `${app.name} listening on ${config.host}:${port}`);
 
   const stop = async (reason: string, force = false) => {
-    await host.shutdown(reason, force);
+    await Promise.all([host.shutdown(reason, force), setupResult?.drain?.(force)]);
     await setupResult?.close?.();
     metricsServer?.close();
   };

@@ -1,5 +1,5 @@
 import { floatTypeFromWire, type TensorSpec } from '@internvl/contracts';
-import { InvalidArgumentError, ResourceExhaustedError } from '@internvl/errors';
+import { InvalidArgumentError, LimitExceededError } from '@internvl/errors';
 import { BYTES_PER_ELEMENT, type FloatType } from '@internvl/float-formats';
 
 /** A request's pixel_values description, checked against the loaded model. */
@@ -42,7 +42,7 @@ export function checkPixelSpec(spec: TensorSpec, limits: PixelLimits): PixelSpec
   if (tiles < 1)
     throw new InvalidArgumentError(`pixel_values.shape has ${tiles} tiles; send at least one tile`);
   if (tiles > limits.maxRequestTiles) {
-    throw new ResourceExhaustedError(
+    throw new LimitExceededError(
       `pixel_values has ${tiles} tiles, over the limit of ${limits.maxRequestTiles} per request; raise it with ${limits.maxRequestTilesHint}`,
     );
   }

@@ -117,7 +117,7 @@ describe('VisionService refuses bad tensors with INVALID_ARGUMENT naming the pro
     [
       'more tiles than max_request_tiles',
       [header({ pixelValues: spec([13, 3, S, S]) })],
-      status.RESOURCE_EXHAUSTED,
+      status.INVALID_ARGUMENT,
       /13 tiles, over the limit of 12 per request; raise it with --max-request-tiles \(INTERNVL_VISION_MAX_REQUEST_TILES\)/,
     ],
   ];

@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import type { Metadata } from '@grpc/grpc-js';
 import { UnauthenticatedError } from '@internvl/errors';
 import { ConfigError } from '@internvl/service-kit';
+import { gatewayOption } from '../gateway-config';
+import { keyProblem } from './key-format';
 
 export type BearerCheck = 'ok' | 'missing' | 'invalid';
 
@@ -17,7 +19,9 @@ function digest(text: string): Buffer {
  */
 export function checkBearer(headerValue: string | undefined, keys: readonly string[]): BearerCheck {
   if (keys.length === 0) return 'ok';
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(headerValue ?? '');
+  // One rule for both transports: surrounding blanks are not part of the value (HTTP/1 strips
+  // them; HTTP/2 drops a gRPC metadata value that has them before it reaches us).
+  const match = /^Bearer[ \t]+(\S+)$/i.exec((headerValue ?? '').trim());
   if (!match) return 'missing';
   const presented = digest(match[1]!);
   let found = false;
@@ -33,14 +37,19 @@ export function requireApiKey(metadata: Metadata, keys: readonly string[]): void
   if (keys.length === 0) return;
   const [value] = metadata.get('authorization');
   const result = checkBearer(typeof value === 'string' ? value : value?.toString('utf8'), keys);
-  if (result === 'missing') {
-    throw new UnauthenticatedError("missing API key: send metadata 'authorization: Bearer <key>'");
-  }
-  if (result === 'invalid') throw new UnauthenticatedError('invalid API key');
+  if (result !== 'ok') throw new UnauthenticatedError(apiKeyRefusal(result));
+}
+
+/** The words of a refusal, the same over gRPC (UNAUTHENTICATED) and HTTP (401). */
+export function apiKeyRefusal(result: Exclude<BearerCheck, 'ok'>): string {
+  return result === 'missing'
+    ? "missing API key: send 'authorization: Bearer <key>' (an HTTP header or gRPC metadata), with no spaces around the value"
+    : 'invalid API key';
 }
 
 /** The accepted keys: the inline list plus the lines of `file` (blank lines and # comments skipped). */
 export function readApiKeys(inline: readonly string[], file: string): string[] {
+  inline.forEach((key, i) => refuseBadKey(key, `${gatewayOption('api_keys')}: key ${i + 1}`));
   const keys = [...inline];
   if (file) {
     let text: string;
@@ -49,10 +58,18 @@ export function readApiKeys(inline: readonly string[], file: string): string[] {
     } catch (err) {
       throw new ConfigError(`api_keys_file ${file}: ${err instanceof Error ? err.message : String(err)}`);
     }
-    for (const line of text.split(/\r?\n/)) {
+    for (const [i, line] of text.split(/\r?\n/).entries()) {
       const key = line.trim();
-      if (key && !key.startsWith('#')) keys.push(key);
+      if (!key || key.startsWith('#')) continue;
+      refuseBadKey(key, `${gatewayOption('api_keys_file')} ${file}: line ${i + 1}`);
+      keys.push(key);
     }
   }
   return [...new Set(keys)];
+}
+
+/** A key no `Bearer <key>` value could ever carry is a config error; the message never shows the key. */
+function refuseBadKey(key: string, where: string): void {
+  const problem = keyProblem(key);
+  if (problem) throw new ConfigError(`${where} ${problem}; such a key could never match, fix or remove it`);
 }

@@ -122,7 +122,7 @@ describe('ChatService over fake tiers', () => {
         service.client,
         Array.from({ length: 5 }, () => chat(user(text('x')))),
       ),
-      failsWith(status.RESOURCE_EXHAUSTED, /5 inputs, over the limit of 4 \(max_batch_inputs\)/),
+      failsWith(status.INVALID_ARGUMENT, /5 inputs, over the limit of 4 \(max_batch_inputs\)/),
     );
   });
 

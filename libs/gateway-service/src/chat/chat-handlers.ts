@@ -8,7 +8,7 @@ import type {
   StreamChatRequest,
   StreamChatResponse,
 } from '@internvl/contracts';
-import { CancelledError, InvalidArgumentError, ResourceExhaustedError } from '@internvl/errors';
+import { CancelledError, InvalidArgumentError, LimitExceededError } from '@internvl/errors';
 import { serverStreaming, unary, type CallContext, type HandlerEnv } from '@internvl/service-kit';
 import { requireApiKey } from '../auth/api-keys';
 import { withPrefix } from '../downstream/hop-error';
@@ -43,7 +43,7 @@ async function batchChat(
   maxBatchInputs: number,
 ): Promise<BatchChatResponse> {
   if (inputs.length > maxBatchInputs) {
-    throw new ResourceExhaustedError(
+    throw new LimitExceededError(
       `the batch has ${inputs.length} inputs, over the limit of ${maxBatchInputs} (max_batch_inputs); split it or raise ${gatewayOption('max_batch_inputs')}`,
     );
   }

@@ -6,7 +6,7 @@ import {
   CancelledError,
   DeadlineExceededError,
   InvalidArgumentError,
-  ResourceExhaustedError,
+  LimitExceededError,
   UnavailableError,
 } from '@internvl/errors';
 import {
@@ -139,7 +139,7 @@ describe('ChatOrchestrator over fake tiers', () => {
   test('more images than max_images is refused before any tier is called', async () => {
     const input = chat(user(image('a'), image('b'), image('c'), text('?')));
     await assert.rejects(drain(stack.engine({ maxImages: 2 }).stream(input, run())), (err: unknown) => {
-      assert.ok(err instanceof ResourceExhaustedError);
+      assert.ok(err instanceof LimitExceededError);
       assert.match(err.message, /3 images, over the limit of 2 \(max_images\)/);
       return true;
     });
@@ -149,7 +149,7 @@ describe('ChatOrchestrator over fake tiers', () => {
   test('more tiles than max_total_tiles is refused after preprocessing, before vision', async () => {
     const input = chat(user(image('tiles=5 a'), image('tiles=5 b'), text('?')));
     await assert.rejects(drain(stack.engine({ maxTotalTiles: 8 }).stream(input, run())), (err: unknown) => {
-      assert.ok(err instanceof ResourceExhaustedError);
+      assert.ok(err instanceof LimitExceededError);
       assert.match(
         err.message,
         /2 images make 10 tiles \(5 \+ 5\), over the limit of 8 \(max_total_tiles\).*--max-total-tiles/,

@@ -1,16 +1,17 @@
 import { context, trace, type Context } from '@opentelemetry/api';
 import type { ChatInput, GenerateHeader, StreamChatResponse } from '@internvl/contracts';
-import { CancelledError, ResourceExhaustedError, throwIfAborted } from '@internvl/errors';
-import type { RemotePreprocessResult } from '@internvl/preprocess-service';
+import { CancelledError, LimitExceededError, throwIfAborted } from '@internvl/errors';
 import { embedImage } from '../downstream/embed-image';
 import { forwardedMetadata } from '../downstream/forwarded-metadata';
 import { generateStream } from '../downstream/generate-stream';
 import { GATEWAY_ATTR, gatewayTracer, recordFailure } from '../downstream/hop-span';
 import { preprocessImage, type ChatImage } from '../downstream/preprocess-image';
+import { ServedModel } from '../downstream/served-model';
 import type { HopOptions, Tiers } from '../downstream/tier';
 import { gatewayOption } from '../gateway-config';
 import type { ChatEngine, ChatRunOptions } from './chat-engine';
 import type { ChatLimits } from './chat-limits';
+import { checkImagesEarly } from './early-limits';
 import { linkedAbort } from './linked-abort';
 import { toConversation } from './to-conversation';
 import { validateChatInput } from './validate-chat-input';
@@ -20,6 +21,8 @@ export interface ChatOrchestratorOptions {
   limits: ChatLimits;
   /** Deadline of a chat whose caller sets none; 0 = none. */
   defaultTimeoutMs: number;
+  /** What the tiers serve (image size, context); default: asked of the tiers on first use. */
+  servedModel?: ServedModel;
 }
 
 /**
@@ -29,7 +32,11 @@ export interface ChatOrchestratorOptions {
  * downstream call, and a failing image cancels the calls of the others.
  */
 export class ChatOrchestrator implements ChatEngine {
-  constructor(private readonly options: ChatOrchestratorOptions) {}
+  private readonly servedModel: ServedModel;
+
+  constructor(private readonly options: ChatOrchestratorOptions) {
+    this.servedModel = options.servedModel ?? new ServedModel(options.tiers);
+  }
 
   async *stream(input: ChatInput, run: ChatRunOptions): AsyncGenerator<StreamChatResponse> {
     throwIfAborted(run.signal);
@@ -76,21 +83,31 @@ export class ChatOrchestrator implements ChatEngine {
   /** Preprocess every image, check the tile budget, embed every image; results in image order. */
   private async embedAll(images: ChatImage[], hop: HopOptions, parent: Context) {
     const { tiers, limits } = this.options;
+    if (images.length > 0) {
+      // Refuse from the request and the image headers what would be refused after preprocessing.
+      const headerTiles = await checkImagesEarly(images, await this.servedModel.info(hop));
+      assertTileBudget(
+        headerTiles.filter((n): n is number => n !== undefined),
+        limits.maxTotalTiles,
+      );
+    }
     const preprocessed = await Promise.all(
       images.map((image) => preprocessImage(tiers.preprocess, image, hop, parent)),
     );
-    assertTileBudget(preprocessed, limits.maxTotalTiles);
+    assertTileBudget(
+      preprocessed.map((p) => p.result.numTiles),
+      limits.maxTotalTiles,
+    );
     return Promise.all(
       preprocessed.map((p, i) => embedImage(tiers.vision, p, images[i]!.label, hop, parent)),
     );
   }
 }
 
-function assertTileBudget(preprocessed: RemotePreprocessResult[], maxTotalTiles: number): void {
-  const tiles = preprocessed.map((p) => p.result.numTiles);
+function assertTileBudget(tiles: number[], maxTotalTiles: number): void {
   const total = tiles.reduce((a, b) => a + b, 0);
   if (total <= maxTotalTiles) return;
-  throw new ResourceExhaustedError(
+  throw new LimitExceededError(
     `the chat's ${tiles.length} images make ${total} tiles (${tiles.join(' + ')}), over the limit of ${maxTotalTiles} (max_total_tiles); ` +
       `lower the tiles per image, send fewer images, or raise ${gatewayOption('max_total_tiles')}`,
   );

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { Role } from '@internvl/contracts';
-import { InvalidArgumentError, ResourceExhaustedError } from '@internvl/errors';
+import { InvalidArgumentError, LimitExceededError } from '@internvl/errors';
 import { assistant, chat, image, system, text, user } from '../testing/chat-fixtures';
 import { validateChatInput } from './validate-chat-input';
 
@@ -49,12 +49,12 @@ test('structural mistakes are INVALID_ARGUMENT saying what to change', () => {
   }
 });
 
-test('more images than max_images is RESOURCE_EXHAUSTED naming both numbers and the option', () => {
+test('more images than max_images is LimitExceededError (INVALID_ARGUMENT, permanent) naming both numbers and the option', () => {
   assert.throws(
     () =>
       validateChatInput(chat(user(image('a'), image('b')), assistant(text('ok')), user(image('c'))), limits),
     (err: unknown) =>
-      err instanceof ResourceExhaustedError &&
+      err instanceof LimitExceededError &&
       /3 images, over the limit of 2 \(max_images\).*--max-images \(INTERNVL_GATEWAY_MAX_IMAGES\)/.test(
         err.message,
       ),

@@ -1,7 +1,9 @@
 import { Role, roleToJSON, type ChatInput } from '@internvl/contracts';
-import { InvalidArgumentError, ResourceExhaustedError } from '@internvl/errors';
+import { InvalidArgumentError, LimitExceededError } from '@internvl/errors';
 import { gatewayOption } from '../gateway-config';
 import { imageLabel, type ChatLimits } from './chat-limits';
+import { validateGenerationParams } from './param-ranges';
+import { validateImageLayout, validateImageTiling } from './validate-tiling';
 
 const ROLE_NAMES: Partial<Record<Role, string>> = {
   [Role.ROLE_SYSTEM]: 'system',
@@ -19,6 +21,7 @@ export function validateChatInput(input: ChatInput, limits: Pick<ChatLimits, 'ma
   if (messages.length === 0) {
     throw new InvalidArgumentError('the chat has no messages; send at least one user message');
   }
+  validateImageLayout(input.imageLayout);
   let images = 0;
   let seenNonSystem = false;
   messages.forEach((message, m) => {
@@ -51,6 +54,7 @@ export function validateChatInput(input: ChatInput, limits: Pick<ChatLimits, 'ma
         );
       }
       if (kind.value.data.byteLength === 0) throw new InvalidArgumentError(`${label} has no data`);
+      validateImageTiling(kind.value.tiling, label);
     });
   });
   const last = messages[messages.length - 1]!;
@@ -59,8 +63,9 @@ export function validateChatInput(input: ChatInput, limits: Pick<ChatLimits, 'ma
       `the last message is from the ${ROLE_NAMES[last.role]}; it must be the user's (the model answers it)`,
     );
   }
+  validateGenerationParams(input.params);
   if (images > limits.maxImages) {
-    throw new ResourceExhaustedError(
+    throw new LimitExceededError(
       `the chat has ${images} images, over the limit of ${limits.maxImages} (max_images); send fewer images or raise ${gatewayOption('max_images')}`,
     );
   }

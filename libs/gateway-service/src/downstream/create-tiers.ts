@@ -2,12 +2,10 @@ import type { ChannelCredentials, ChannelOptions, Client } from '@grpc/grpc-js';
 import { LlmServiceClient, PreprocessServiceClient, VisionServiceClient } from '@internvl/contracts';
 import { ConfigError, createClient, type ClientConfig } from '@internvl/service-kit';
 import { gatewayOption } from '../gateway-config';
+import { downstreamMessageBytes, type PublicLimits } from './downstream-limits';
 import type { Tier, TierName, Tiers } from './tier';
 
-// Streams carry ≤ 1 MiB chunks; the headroom is for a long conversation in one llm header.
-const DOWNSTREAM_MESSAGE_BYTES = 16 * 1024 * 1024;
-
-export interface TierAddresses {
+export interface TierAddresses extends PublicLimits {
   preprocess_addr: readonly string[];
   vision_addr: readonly string[];
   llm_addr: readonly string[];
@@ -25,12 +23,13 @@ function tier<C extends Client>(
   Ctor: ClientConstructor<C>,
   addresses: readonly string[],
   tlsCaFile: string,
+  messageBytes: number,
 ): Tier<C> {
   const key = `${name}_addr` as const;
   const config: ClientConfig = {
     addresses,
-    maxReceiveMessageBytes: DOWNSTREAM_MESSAGE_BYTES,
-    maxSendMessageBytes: DOWNSTREAM_MESSAGE_BYTES,
+    maxReceiveMessageBytes: messageBytes,
+    maxSendMessageBytes: messageBytes,
     tlsCaFile: tlsCaFile || undefined,
   };
   try {
@@ -43,13 +42,14 @@ function tier<C extends Client>(
 /** Clients of the three downstream tiers (round-robin over each tier's replicas). */
 export function createTiers(config: TierAddresses): Tiers {
   const ca = config.downstream_tls_ca_file;
+  const bytes = downstreamMessageBytes(config);
   const made: Array<Tier<Client>> = [];
   const keep = <C extends Client>(t: Tier<C>): Tier<C> => (made.push(t), t);
   try {
     return {
-      preprocess: keep(tier('preprocess', PreprocessServiceClient, config.preprocess_addr, ca)),
-      vision: keep(tier('vision', VisionServiceClient, config.vision_addr, ca)),
-      llm: keep(tier('llm', LlmServiceClient, config.llm_addr, ca)),
+      preprocess: keep(tier('preprocess', PreprocessServiceClient, config.preprocess_addr, ca, bytes)),
+      vision: keep(tier('vision', VisionServiceClient, config.vision_addr, ca, bytes)),
+      llm: keep(tier('llm', LlmServiceClient, config.llm_addr, ca, bytes)),
     };
   } catch (err) {
     for (const t of made) t.client.close();

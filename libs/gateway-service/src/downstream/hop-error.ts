@@ -1,5 +1,6 @@
 import { status as Status, type ServiceError } from '@grpc/grpc-js';
 import { InvalidArgumentError, UnavailableError, domainErrorFromKind, isDomainError } from '@internvl/errors';
+import { messageSizeError } from './message-size-error';
 import type { Tier } from './tier';
 
 /** A status received from another tier (grpc-js ServiceError shape). */
@@ -44,6 +45,8 @@ const NOT_ABOUT_THE_IMAGE = new Set<number>([Status.CANCELLED, Status.DEADLINE_E
  */
 export function hopError(err: unknown, tier: Tier<unknown>, image?: string): unknown {
   if (!isServiceError(err)) return err;
+  const tooLarge = messageSizeError(err, tier);
+  if (tooLarge) return tooLarge;
   if (err.code === Status.UNAVAILABLE) {
     return new UnavailableError(`${tier.name} tier at ${tier.address} is unavailable: ${err.details}`, {
       cause: err,

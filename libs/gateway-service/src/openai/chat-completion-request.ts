@@ -1,4 +1,5 @@
 import { generationParams, Role, type GenerationParams } from '@internvl/contracts';
+import { MAX_LENGTH_PENALTY, MAX_REPETITION_PENALTY } from '../chat/param-ranges';
 import { gatewayOption } from '../gateway-config';
 import { parseLogprobPenaltyFields } from './logprob-penalty-fields';
 import { parseResponseFormat } from './response-format';
@@ -132,13 +133,21 @@ function parseParams(body: JsonObject): GenerationParams {
     temperature: optionalNumber(body, 'temperature', { min: 0, max: 2 }) ?? 0,
     topP: optionalNumber(body, 'top_p', { min: 0, minExclusive: true, max: 1 }),
     topK: optionalNumber(body, 'top_k', { integer: true, min: 0 }) ?? 0,
-    repetitionPenalty: optionalNumber(body, 'repetition_penalty', { min: 0, minExclusive: true }),
-    seed: optionalNumber(body, 'seed', { integer: true, min: 0 }),
+    repetitionPenalty: optionalNumber(body, 'repetition_penalty', {
+      min: 0,
+      minExclusive: true,
+      max: MAX_REPETITION_PENALTY,
+    }),
+    // uint64 on the wire, but only integers a JavaScript number holds exactly.
+    seed: optionalNumber(body, 'seed', { integer: true, min: 0, max: Number.MAX_SAFE_INTEGER }),
     stop: parseStop(body.stop),
     constraint: parseResponseFormat(body),
     // Beam search, HF generate's names as extra body fields (vLLM takes extra sampling fields too).
     numBeams: optionalNumber(body, 'num_beams', { integer: true, min: 1, max: 16 }) ?? 0,
-    ...optionalField('lengthPenalty', optionalNumber(body, 'length_penalty')),
+    ...optionalField(
+      'lengthPenalty',
+      optionalNumber(body, 'length_penalty', { min: -MAX_LENGTH_PENALTY, max: MAX_LENGTH_PENALTY }),
+    ),
     earlyStopping: optionalBoolean(body, 'early_stopping') ?? false,
     // Choices for one prompt; the llm tier prefills it once (prefix cache).
     n: optionalNumber(body, 'n', { integer: true, min: 1, max: MAX_CHOICES }) ?? 0,

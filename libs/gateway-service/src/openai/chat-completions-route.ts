@@ -35,7 +35,7 @@ async function handleChatCompletion(ctx: RequestContext, options: ChatRouteOptio
   const budget = requestBudget(ctx.req.headers, ctx.signal);
   const { signal, deadline } = budget;
   try {
-    const body = await readJsonBody(ctx.req, options.maxBodyBytes);
+    const body = await readJsonBody(ctx.req, options.maxBodyBytes, signal);
     const request = parseChatCompletionRequest(body, options);
     const input = await toChatInput(request, (url, param) =>
       loadImageUrl(url, param, {
@@ -52,6 +52,8 @@ async function handleChatCompletion(ctx: RequestContext, options: ChatRouteOptio
     if (request.stream) await streamCompletion(ctx.res, run, request.includeUsage);
     else await sendCompletion(ctx.res, run);
   } catch (err) {
+    // Cut before the body was all read (deadline): the rest is not worth waiting for.
+    if (!ctx.req.complete && signal.aborted && !ctx.res.headersSent) ctx.res.setHeader('connection', 'close');
     throw causeOf(err, signal);
   } finally {
     budget.dispose();

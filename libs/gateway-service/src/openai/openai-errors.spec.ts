@@ -9,6 +9,7 @@ import {
   InvalidArgumentError,
   NotFoundError,
   OutOfRangeError,
+  LimitExceededError,
   ResourceExhaustedError,
   UnauthenticatedError,
   UnavailableError,
@@ -23,6 +24,13 @@ test('typed domain errors map to HTTP status and OpenAI error types, keeping the
     [new FailedPreconditionError('not ready'), 400, 'invalid_request_error', null],
     [new UnauthenticatedError('who?'), 401, 'invalid_request_error', 'invalid_api_key'],
     [new NotFoundError('no such key'), 404, 'invalid_request_error', 'not_found'],
+    // Over a limit is permanent (400, the SDKs do not retry it); only a full queue is 429.
+    [
+      new LimitExceededError('9 images, over the limit of 8 (max_images)'),
+      400,
+      'invalid_request_error',
+      null,
+    ],
     [new ResourceExhaustedError('queue full'), 429, 'rate_limit_exceeded', 'rate_limit_exceeded'],
     [new CancelledError('gone'), 499, 'invalid_request_error', 'cancelled'],
     [new UnimplementedError('later'), 501, 'invalid_request_error', 'unimplemented'],

@@ -443,7 +443,7 @@ describe('API keys', () => {
     );
     const wrong = await postJson(url, question(), { authorization: 'Bearer sk-wrong' });
     assert.equal(wrong.status, 401);
-    assert.match(errorOf(wrong).message, /Incorrect API key/);
+    assert.match(errorOf(wrong).message, /invalid API key/);
     assert.equal(secured.engine.runs.length, 0);
 
     const right = await postJson(url, question(), { authorization: 'Bearer sk-right' });

@@ -1,9 +1,9 @@
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { CancelledError, UnavailableError } from '@internvl/errors';
+import { UnavailableError } from '@internvl/errors';
 import type { Logger } from '@internvl/service-kit';
-import { checkBearer } from '../auth/api-keys';
+import { apiKeyRefusal, checkBearer } from '../auth/api-keys';
 import type { ChatEngine } from '../chat/chat-engine';
 import { chatCompletionsRoute } from './chat-completions-route';
 import { healthRoute } from './health-route';
@@ -12,6 +12,8 @@ import { modelRoutes } from './models-route';
 import { invalidApiKey } from './openai-errors';
 import { pathOf, resolveRoute, type Route } from './openai-router';
 import { withServerSpan } from './request-span';
+import { RequestTracker } from './request-tracker';
+import { serverTimeouts } from './server-timeouts';
 
 export interface OpenAiServerOptions {
   engine: ChatEngine;
@@ -29,11 +31,23 @@ export interface OpenAiServerOptions {
   /** Tiles per image when the request has no `max_num`. */
   defaultMaxTiles: number;
   tls?: { cert: Buffer; key: Buffer };
+  /** Most time to receive a request's headers (Node's headersTimeout); 0 = no limit. */
+  headersTimeoutMs?: number;
+  /** Most time to receive a whole request, body included (Node's requestTimeout); 0 = no limit. */
+  requestTimeoutMs?: number;
+  /** Most open connections; more are refused (closed at once). 0 = no limit. */
+  maxConnections?: number;
   log: Logger;
 }
 
 export interface OpenAiServer {
   port: number;
+  /**
+   * Graceful stop: closes the listener, answers new requests on kept-alive sockets 503 with
+   * `Connection: close`, lets in-flight requests finish for up to `timeoutMs` (then aborts them)
+   * and resolves once every connection is closed.
+   */
+  drain(timeoutMs: number): Promise<void>;
   /** Stops accepting, aborts in-flight generations and resolves once every connection is closed. */
   close(): Promise<void>;
 }
@@ -50,19 +64,13 @@ export async function startOpenAiServer(options: OpenAiServerOptions): Promise<O
     ...modelRoutes(options.modelName, Math.floor(Date.now() / 1000)),
     chatCompletionsRoute({ ...options, remoteImageTimeoutMs: REMOTE_IMAGE_TIMEOUT_MS }),
   ];
-  const inFlight = new Set<AbortController>();
-  let closing = false;
-
   const handle = (req: IncomingMessage, res: ServerResponse) => {
-    const controller = new AbortController();
-    inFlight.add(controller);
-    res.once('close', () => {
-      inFlight.delete(controller);
-      // 'close' before the response finished = the client went away: stop the generation.
-      if (!res.writableFinished) controller.abort(new CancelledError('the client disconnected'));
-      if (closing) setImmediate(() => server.closeIdleConnections());
-    });
-    if (closing) res.setHeader('connection', 'close');
+    if (tracker.draining) {
+      // A new request on a kept-alive socket while draining: refused, and the socket closed.
+      res.setHeader('connection', 'close');
+      return sendError(res, new UnavailableError('the server is shutting down'), log);
+    }
+    const controller = tracker.track(res);
     const method = req.method ?? 'GET';
     const path = pathOf(req.url);
     const requestLog = log.child({ method, path });
@@ -77,9 +85,12 @@ export async function startOpenAiServer(options: OpenAiServerOptions): Promise<O
     });
   };
 
+  const timeouts = serverTimeouts(options);
   const server = options.tls
-    ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, handle)
-    : createHttpServer(handle);
+    ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key, ...timeouts }, handle)
+    : createHttpServer(timeouts, handle);
+  if (options.maxConnections) server.maxConnections = options.maxConnections;
+  const tracker = new RequestTracker(server, FORCE_CLOSE_AFTER_MS);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {
@@ -89,26 +100,10 @@ export async function startOpenAiServer(options: OpenAiServerOptions): Promise<O
   });
   const port = (server.address() as AddressInfo).port;
 
-  let closed: Promise<void> | undefined;
-  const close = () =>
-    (closed ??= new Promise<void>((resolve) => {
-      closing = true;
-      const force = setTimeout(() => server.closeAllConnections(), FORCE_CLOSE_AFTER_MS);
-      server.close(() => {
-        clearTimeout(force);
-        resolve();
-      });
-      for (const controller of inFlight)
-        controller.abort(new UnavailableError('the server is shutting down'));
-      server.closeIdleConnections();
-    }));
-  return { port, close };
+  return { port, drain: (timeoutMs) => tracker.drain(timeoutMs), close: () => tracker.drain(0) };
 }
 
 function authorize(req: IncomingMessage, apiKeys: readonly string[]): void {
   const result = checkBearer(req.headers.authorization, apiKeys);
-  if (result === 'missing') {
-    throw invalidApiKey("You didn't provide an API key; send it as 'Authorization: Bearer <key>'");
-  }
-  if (result === 'invalid') throw invalidApiKey('Incorrect API key provided');
+  if (result !== 'ok') throw invalidApiKey(apiKeyRefusal(result));
 }

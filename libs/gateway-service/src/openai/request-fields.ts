@@ -12,7 +12,12 @@ export function isAbsent(value: unknown): value is undefined | null {
   return value === undefined || value === null;
 }
 
+/** Wire bounds of the GenerationParams fields a number ends up in (int32 and float). */
+export const INT32_MAX = 2 ** 31 - 1;
+const FLOAT32_MAX = 3.4028234663852886e38;
+
 export interface NumberRule {
+  /** An int32 field unless `max` says otherwise (seed: Number.MAX_SAFE_INTEGER). */
   integer?: boolean;
   min?: number;
   /** Excludes `min` itself. */
@@ -31,7 +36,12 @@ export function optionalNumber(body: JsonObject, key: string, rule: NumberRule =
   ) {
     throw new InvalidRequestError(`'${key}' must be ${kind}, got ${JSON.stringify(value)}`, key);
   }
-  const { min, max, minExclusive } = rule;
+  const { min, minExclusive } = rule;
+  // Without an explicit bound a number must still fit the wire field it goes to (int32 / float).
+  const max = rule.max ?? (rule.integer ? INT32_MAX : FLOAT32_MAX);
+  if (!rule.integer && min === undefined && value < -FLOAT32_MAX) {
+    throw new InvalidRequestError(`'${key}' must be >= ${-FLOAT32_MAX}, got ${value}`, key);
+  }
   const belowMin = min !== undefined && (minExclusive ? value <= min : value < min);
   if (belowMin || (max !== undefined && value > max)) {
     const lower = min === undefined ? '' : `${minExclusive ? '>' : '>='} ${min}`;

@@ -24,7 +24,8 @@ export async function startFakeServer(
   definition: ServiceDefinition,
   implementation: UntypedServiceImplementation,
 ): Promise<FakeServer> {
-  const server = new Server();
+  // No size limit of its own: the gateway's client limits are what the specs exercise.
+  const server = new Server({ 'grpc.max_receive_message_length': -1 });
   server.addService(definition, implementation);
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) =>

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { generationParams, type GenerationParams } from '@internvl/contracts';
-import { OutOfRangeError } from '@internvl/errors';
+import { InvalidArgumentError, OutOfRangeError } from '@internvl/errors';
 import { generationSettings, type GenerationLimits } from './generation-settings';
 
 const LIMITS: GenerationLimits = {
@@ -83,4 +83,21 @@ test('context and limit violations name the numbers', () => {
     () => generationSettings(params({ stopTokenIds: [1000] }), 1, 0, LIMITS),
     /outside the vocabulary \[0, 1000\)/,
   );
+});
+
+test('non-finite or out-of-range numbers are INVALID_ARGUMENT naming the field (issue #13, defect 5)', () => {
+  const bad: Array<[string, Partial<GenerationParams>]> = [
+    ['repetition_penalty', { repetitionPenalty: Infinity }],
+    ['repetition_penalty', { repetitionPenalty: 1000 }],
+    ['temperature', { temperature: Number.NaN }],
+    ['length_penalty', { lengthPenalty: -Infinity }],
+    ['seed', { seed: 2 ** 60 }],
+  ];
+  for (const [field, p] of bad) {
+    assert.throws(
+      () => generationSettings(params(p), 10, 0, LIMITS),
+      (err: unknown) => err instanceof InvalidArgumentError && err.message.startsWith(field),
+      field,
+    );
+  }
 });

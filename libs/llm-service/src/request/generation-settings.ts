@@ -3,6 +3,7 @@ import { generationParams } from '@internvl/contracts';
 import { InvalidArgumentError, OutOfRangeError } from '@internvl/errors';
 import type { SamplerParams } from '@internvl/generation';
 import { beamSettings, type BeamSettings } from './beam-settings';
+import { checkNumericRanges } from './numeric-ranges';
 import { logprobSettings, penaltySettings, type LogprobSettings } from './penalty-logprob-settings';
 import type { OutputConstraint } from '../grammar/output-constraint';
 
@@ -74,9 +75,7 @@ export function generationSettings(
       );
     }
   }
-  if (p.seed !== undefined && !Number.isSafeInteger(p.seed)) {
-    throw new InvalidArgumentError(`seed ${p.seed} is not a safe integer`);
-  }
+  checkNumericRanges(p);
   return {
     sampling: {
       temperature: p.temperature,

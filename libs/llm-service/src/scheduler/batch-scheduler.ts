@@ -1,5 +1,5 @@
 import { context, trace, SpanStatusCode, type Context, type Span } from '@opentelemetry/api';
-import { InternalError, ResourceExhaustedError } from '@internvl/errors';
+import { InternalError, LimitExceededError, ResourceExhaustedError } from '@internvl/errors';
 import type { FinishReason } from '@internvl/generation';
 import type { PrefillProgress, StepModel } from '../engine/step-model';
 import type { KvAdmission } from '../kv-cache/kv-admission';
@@ -90,7 +90,7 @@ export class BatchScheduler {
     const rows = request.beam?.numBeams ?? 1;
     const admission = this.options.admission;
     if (admission && !admission.fitsAlone(positions, rows)) {
-      throw new ResourceExhaustedError(
+      throw new LimitExceededError(
         `this request's KV cache would need ${rows * admission.bytesAlone(positions)} bytes (${request.inputIds.length} prompt + ${request.maxNewTokens} max_new_tokens positions at ${admission.bytesPerPosition} bytes each${rows > 1 ? `, for each of ${rows} beams` : ''}), more than the whole budget of ${admission.budgetBytes} bytes (${this.options.kvLimitHint ?? 'kv cache bytes'}); ask for fewer max_new_tokens or send a shorter prompt`,
       );
     }

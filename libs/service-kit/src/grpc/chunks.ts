@@ -1,4 +1,4 @@
-import { InvalidArgumentError, ResourceExhaustedError } from '@internvl/errors';
+import { InvalidArgumentError, LimitExceededError } from '@internvl/errors';
 
 /** Chunk size for streamed payloads: under grpc-js's 4 MiB default and ~2x faster than one big message. */
 export const CHUNK_BYTES = 1024 * 1024;
@@ -30,7 +30,7 @@ export class ChunkAssembler {
       );
     }
     if (expectedBytes > maxBytes) {
-      throw new ResourceExhaustedError(
+      throw new LimitExceededError(
         `${what} is ${expectedBytes} bytes, over the limit of ${maxBytes} bytes${limitHint ? `; raise it with ${limitHint}` : ''}`,
       );
     }

@@ -1,5 +1,6 @@
 import type { ServiceDefinition } from '@grpc/grpc-js';
-import { ResourceExhaustedError } from '@internvl/errors';
+import { LimitExceededError } from '@internvl/errors';
+import { UndecodableMessage, undecodableMessageError } from './undecodable-message';
 
 /**
  * Stand-in for a request message larger than the configured limit. grpc-js's own limit
@@ -18,23 +19,30 @@ export function transportReceiveLimit(limit: number): number {
   return Math.min(2 ** 31 - 1, limit * 4);
 }
 
-/** Returns a copy of `definition` whose request deserializers mark oversize messages. */
+/** Returns a copy of `definition` whose request deserializers mark oversize and undecodable messages. */
 export function withMessageLimit<D extends ServiceDefinition>(definition: D, limit: number): D {
   const wrapped: Record<string, unknown> = {};
   for (const [name, method] of Object.entries(definition)) {
     wrapped[name] = {
       ...method,
-      requestDeserialize: (buf: Buffer) =>
-        buf.length > limit ? new OversizeMessage(buf.length, limit) : method.requestDeserialize(buf),
+      requestDeserialize: (buf: Buffer) => {
+        if (buf.length > limit) return new OversizeMessage(buf.length, limit);
+        try {
+          return method.requestDeserialize(buf);
+        } catch (err) {
+          return new UndecodableMessage(err instanceof Error ? err.message : String(err));
+        }
+      },
     };
   }
   return wrapped as D;
 }
 
-/** Throws RESOURCE_EXHAUSTED naming the limit and how to raise it if `message` was oversize. */
+/** Throws LimitExceededError (INVALID_ARGUMENT) naming the limit and how to raise it if `message` was oversize. */
 export function assertWithinLimit(message: unknown, optionHint: string): void {
+  if (message instanceof UndecodableMessage) throw undecodableMessageError(message);
   if (message instanceof OversizeMessage) {
-    throw new ResourceExhaustedError(
+    throw new LimitExceededError(
       `request message is ${message.byteLength} bytes, over the limit of ${message.limit} bytes; ` +
         `send large payloads as chunked stream messages, or raise the limit with ${optionHint}`,
     );
