@@ -2,10 +2,8 @@ import { strict as assert } from 'node:assert';
 import { request as httpRequest } from 'node:http';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startOpenAiServer } from './openai-server';
 import { delta, FakeChatEngine, finish } from './testing/fake-chat-engine';
-import { MODEL } from './testing/openai-test-server';
-import { createLogger } from '@internvl/service-kit';
+import { MODEL, startTestServer } from './testing/openai-test-server';
 
 test('drain(): a slow stream in flight ends with all its chunks and [DONE]; the listener is closed', async () => {
   const engine = new FakeChatEngine(async function* () {
@@ -15,18 +13,7 @@ test('drain(): a slow stream in flight ends with all its chunks and [DONE]; the 
     }
     yield finish();
   });
-  const server = await startOpenAiServer({
-    engine,
-    host: '127.0.0.1',
-    port: 0,
-    modelName: MODEL,
-    apiKeys: [],
-    maxBodyBytes: 64 * 1024,
-    maxImages: 2,
-    remoteImageHosts: [],
-    defaultMaxTiles: 6,
-    log: createLogger('drain-spec', 'silent'),
-  });
+  const { server } = await startTestServer({}, engine);
   const url = `http://127.0.0.1:${server.port}/v1/chat/completions`;
   const body = JSON.stringify({ model: MODEL, stream: true, messages: [{ role: 'user', content: 'hi' }] });
   const started = engine.nextRun();

@@ -158,7 +158,8 @@ function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): ChatArgs {
     question,
     images,
     stop: values[REPEATED.stop]!,
-    apiKey: parsed.config.api_key || env['INTERNVL_API_KEY'] || '',
+    // Spaces around a key cannot cross gRPC metadata (HTTP/2 drops such values); keys never hold any.
+    apiKey: (parsed.config.api_key || env['INTERNVL_API_KEY'] || '').trim(),
   };
 }
 

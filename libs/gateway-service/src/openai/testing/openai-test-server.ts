@@ -1,5 +1,5 @@
 import { createLogger } from '@internvl/service-kit';
-import { startOpenAiServer, type OpenAiServerOptions } from '../openai-server';
+import { startOpenAiServer, type OpenAiServer, type OpenAiServerOptions } from '../openai-server';
 import { FakeChatEngine } from './fake-chat-engine';
 
 export const MODEL = 'InternVL2-1B';
@@ -7,12 +7,15 @@ export const MODEL = 'InternVL2-1B';
 export interface TestServer {
   url: string;
   engine: FakeChatEngine;
+  server: OpenAiServer;
   close(): Promise<void>;
 }
 
-/** The OpenAI API on a free port in front of a FakeChatEngine. */
-export async function startTestServer(overrides: Partial<OpenAiServerOptions> = {}): Promise<TestServer> {
-  const engine = new FakeChatEngine();
+/** The OpenAI API on a free port in front of a FakeChatEngine (a given one, or a fresh default). */
+export async function startTestServer(
+  overrides: Partial<OpenAiServerOptions> = {},
+  engine = new FakeChatEngine(),
+): Promise<TestServer> {
   const server = await startOpenAiServer({
     engine,
     host: '127.0.0.1',
@@ -27,7 +30,7 @@ export async function startTestServer(overrides: Partial<OpenAiServerOptions> = 
     ...overrides,
   });
   const scheme = overrides.tls ? 'https' : 'http';
-  return { url: `${scheme}://127.0.0.1:${server.port}`, engine, close: () => server.close() };
+  return { url: `${scheme}://127.0.0.1:${server.port}`, engine, server, close: () => server.close() };
 }
 
 export interface JsonResponse {
