@@ -25,22 +25,28 @@ describe('internvl serve <tier>: every tier starts, reports health and lists its
       llm: ['--model', model],
       gateway: ['--http-port', '0'],
     };
-    await Promise.all(
-      TIERS.map(async ({ tier }) =>
-        running.set(
-          tier,
-          await startServer(CLI, [
-            'serve',
+    // The gateway's ChatService is SERVING only while it reaches the other tiers: start them first.
+    const start = (tiers: ReadonlyArray<{ tier: string }>) =>
+      Promise.all(
+        tiers.map(async ({ tier }) =>
+          running.set(
             tier,
-            '--port',
-            '0',
-            '--metrics-port',
-            '0',
-            ...(extra[tier] ?? []),
-          ]),
+            await startServer(CLI, [
+              'serve',
+              tier,
+              '--port',
+              '0',
+              '--metrics-port',
+              '0',
+              ...(extra[tier] ?? []),
+            ]),
+          ),
         ),
-      ),
-    );
+      );
+    await start(TIERS.filter(({ tier }) => tier !== 'gateway'));
+    for (const tier of ['preprocess', 'vision', 'llm'])
+      extra.gateway!.push(`--${tier}-addr`, `127.0.0.1:${running.get(tier)!.port}`);
+    await start(TIERS.filter(({ tier }) => tier === 'gateway'));
   });
   after(async () => {
     await Promise.all([...running.values()].map((r) => r.stop()));
@@ -51,6 +57,9 @@ describe('internvl serve <tier>: every tier starts, reports health and lists its
       const server = running.get(tier)!;
       const address = `127.0.0.1:${server.port}`;
       assert.equal(await healthStatus(address), 'SERVING');
+      // The gateway's ChatService turns SERVING after its first round of downstream health checks.
+      for (let i = 0; i < 100 && (await healthStatus(address, service)) !== 'SERVING'; i++)
+        await new Promise((resolve) => setTimeout(resolve, 50));
       assert.equal(await healthStatus(address, service), 'SERVING');
       const services = await listServices(address);
       assert.ok(services.includes(service), `reflection lists ${services.join(', ')}`);

@@ -2,10 +2,12 @@ import { readFileSync } from 'node:fs';
 import { ChatServiceService, PROTO_FILES, PROTO_ROOT } from '@internvl/contracts';
 import { ConfigError, type ServiceApp } from '@internvl/service-kit';
 import { readApiKeys } from './auth/api-keys';
+import { batchConcurrency } from './chat/batch-chat';
 import { chatServiceHandlers } from './chat/chat-handlers';
 import { ChatOrchestrator } from './chat/chat-orchestrator';
 import { closeTiers, createTiers } from './downstream/create-tiers';
 import { askLlmModelName } from './downstream/llm-model-name';
+import { TierHealthWatcher } from './downstream/tier-health';
 import { gatewayOption, gatewaySchema } from './gateway-config';
 import { startOpenAiServer } from './openai/openai-server';
 
@@ -45,7 +47,15 @@ export function createGatewayApp(hooks: GatewayAppHooks = {}): ServiceApp<typeof
         config.tls_cert_file && config.tls_key_file
           ? { cert: readFileSync(config.tls_cert_file), key: readFileSync(config.tls_key_file) }
           : undefined;
-      const tiers = createTiers(config);
+      const tiers = createTiers(config, log);
+      // Readiness: ChatService health and GET /ready follow the tiers' health ('' stays liveness).
+      const watcher = new TierHealthWatcher(tiers, {
+        intervalMs: config.downstream_health_interval_ms,
+        log,
+        onChange: ({ ready }) => host.setServiceReady('internvl.v1.ChatService', ready),
+      });
+      host.setServiceReady('internvl.v1.ChatService', false);
+      watcher.start();
       try {
         const limits = {
           maxImages: config.max_images,
@@ -56,7 +66,11 @@ export function createGatewayApp(hooks: GatewayAppHooks = {}): ServiceApp<typeof
         host.addService(
           'internvl.v1.ChatService',
           ChatServiceService,
-          chatServiceHandlers(host.env, engine, { apiKeys, maxBatchInputs: config.max_batch_inputs }),
+          chatServiceHandlers(host.env, engine, {
+            apiKeys,
+            maxBatchInputs: config.max_batch_inputs,
+            batchConcurrency: batchConcurrency(config.batch_concurrency, config.max_images),
+          }),
         );
         log.info(
           {
@@ -87,6 +101,7 @@ export function createGatewayApp(hooks: GatewayAppHooks = {}): ServiceApp<typeof
           headersTimeoutMs: headersMs,
           requestTimeoutMs: requestMs,
           maxConnections: config.http_max_connections,
+          readiness: () => watcher.readiness,
           log,
         });
         log.info(
@@ -101,11 +116,13 @@ export function createGatewayApp(hooks: GatewayAppHooks = {}): ServiceApp<typeof
             try {
               await http.close();
             } finally {
+              watcher.stop();
               closeTiers(tiers);
             }
           },
         };
       } catch (err) {
+        watcher.stop();
         closeTiers(tiers);
         throw err;
       }

@@ -25,6 +25,24 @@ export const gatewaySchema = defineSchema({
     default: '',
     doc: "PEM of the CA that signed the downstream tiers' certificates; when set, calls to them use TLS.",
   },
+  downstream_reconnect_initial_backoff_ms: {
+    type: 'int',
+    default: 100,
+    min: 1,
+    doc: 'First wait before reconnecting to a tier that could not be reached (grpc.initial_reconnect_backoff_ms); it grows ×1.6 per failed attempt up to downstream_reconnect_max_backoff_ms.',
+  },
+  downstream_reconnect_max_backoff_ms: {
+    type: 'int',
+    default: 1_000,
+    min: 1,
+    doc: "Longest wait between reconnect attempts to a tier (grpc.max_reconnect_backoff_ms); bounds how long after a tier's restart the gateway may keep failing (grpc-js default: 120000).",
+  },
+  downstream_health_interval_ms: {
+    type: 'int',
+    default: 500,
+    min: 50,
+    doc: "How often the gateway checks each tier's grpc.health.v1 status; GET /ready and the gateway's ChatService health follow it.",
+  },
   max_images: {
     type: 'int',
     default: 16,
@@ -49,6 +67,12 @@ export const gatewaySchema = defineSchema({
     default: 32,
     min: 1,
     doc: 'Most inputs in one BatchChat call.',
+  },
+  batch_concurrency: {
+    type: 'int',
+    default: 0,
+    min: 0,
+    doc: 'Inputs of one BatchChat that run at once (the others wait their turn), so one batch cannot fill the preprocess queue; 0 = max(1, floor(32 / max_images)), i.e. at most 32 images of a batch at once (half the preprocess default max_queue of 64).',
   },
   default_timeout_ms: {
     type: 'int',

@@ -26,6 +26,7 @@ export const preprocessApp: ServiceApp<typeof preprocessSchema> = {
       workers: config.workers,
       maxQueue: config.max_queue,
       queueLimitHint: '--max-queue (INTERNVL_PREPROCESS_MAX_QUEUE) or add replicas',
+      workerMaxMemoryMb: config.worker_max_memory_mb,
     });
     const deps = {
       preprocessor,

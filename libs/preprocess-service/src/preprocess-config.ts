@@ -64,4 +64,10 @@ export const preprocessSchema = defineSchema({
     min: 0,
     doc: 'Images allowed to wait for a worker; more are refused with RESOURCE_EXHAUSTED.',
   },
+  worker_max_memory_mb: {
+    type: 'int',
+    default: 128,
+    min: 0,
+    doc: "A worker whose own memory (V8 heap, external memory and buffers) passes this many MiB after a job is replaced by a fresh one, so large images do not keep the tier's memory high; 0 = never.",
+  },
 });

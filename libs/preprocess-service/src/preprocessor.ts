@@ -16,6 +16,8 @@ export interface PreprocessorOptions {
   workers: number;
   maxQueue: number;
   queueLimitHint: string;
+  /** A worker whose own memory passes this many MiB after a job is replaced; 0 = never. */
+  workerMaxMemoryMb?: number;
 }
 
 /**
@@ -34,8 +36,14 @@ export class Preprocessor {
             maxQueue: options.maxQueue,
             queueLimitHint: options.queueLimitHint,
             reviveError: (e) => domainErrorFromKind(e.kind, e.message),
+            maxWorkerMemoryBytes: (options.workerMaxMemoryMb ?? 0) * 2 ** 20,
           })
         : undefined;
+  }
+
+  /** Workers replaced so far for passing worker_max_memory_mb. */
+  get recycledWorkers(): number {
+    return this.pool?.recycled ?? 0;
   }
 
   /** Jobs waiting for a worker (a queue-depth signal for autoscaling). */

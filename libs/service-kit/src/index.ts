@@ -10,6 +10,7 @@ export * from './grpc/service-host';
 export * from './grpc/signals';
 export * from './grpc/chunks';
 export * from './grpc/client';
+export * from './grpc/health-client';
 export * from './grpc/unimplemented';
 export * from './logging/logger';
 export * from './metrics-server';

@@ -8,19 +8,19 @@ import type {
   StreamChatRequest,
   StreamChatResponse,
 } from '@internvl/contracts';
-import { CancelledError, InvalidArgumentError, LimitExceededError } from '@internvl/errors';
+import { InvalidArgumentError } from '@internvl/errors';
 import { serverStreaming, unary, type CallContext, type HandlerEnv } from '@internvl/service-kit';
 import { requireApiKey } from '../auth/api-keys';
-import { withPrefix } from '../downstream/hop-error';
-import { gatewayOption } from '../gateway-config';
 import type { ChatEngine, ChatRunOptions } from './chat-engine';
+import { runBatchChat } from './batch-chat';
 import { collectChat } from './collect-chat';
-import { linkedAbort } from './linked-abort';
 
 export interface ChatHandlerOptions {
   /** Accepted API keys; empty = no auth. */
   apiKeys: readonly string[];
   maxBatchInputs: number;
+  /** Inputs of one BatchChat run at once (batch_concurrency, resolved); default 2. */
+  batchConcurrency?: number;
 }
 
 function requireInput(input: ChatInput | undefined, request: string): ChatInput {
@@ -30,37 +30,6 @@ function requireInput(input: ChatInput | undefined, request: string): ChatInput 
 
 function runOptions(ctx: CallContext, signal = ctx.signal): ChatRunOptions {
   return { signal, deadline: ctx.deadline, metadata: ctx.metadata };
-}
-
-/**
- * Every input of a batch runs on its own and at the same time; results keep the input order. The
- * first failure fails the call, naming its input, and cancels the other inputs.
- */
-async function batchChat(
-  engine: ChatEngine,
-  inputs: ChatInput[],
-  ctx: CallContext,
-  maxBatchInputs: number,
-): Promise<BatchChatResponse> {
-  if (inputs.length > maxBatchInputs) {
-    throw new LimitExceededError(
-      `the batch has ${inputs.length} inputs, over the limit of ${maxBatchInputs} (max_batch_inputs); split it or raise ${gatewayOption('max_batch_inputs')}`,
-    );
-  }
-  const { controller, unlink } = linkedAbort(ctx.signal);
-  try {
-    const results = await Promise.all(
-      inputs.map((input, i) =>
-        collectChat(engine.stream(input, runOptions(ctx, controller.signal))).catch((err: unknown) => {
-          throw withPrefix(err, `input ${i + 1} of ${inputs.length}`);
-        }),
-      ),
-    );
-    return { results };
-  } finally {
-    controller.abort(new CancelledError('another input of the batch failed'));
-    unlink();
-  }
 }
 
 /** ChatService on top of a ChatEngine: StreamChat, Chat and BatchChat, each behind the API keys. */
@@ -86,7 +55,10 @@ export function chatServiceHandlers(
     }),
     batchChat: unary<BatchChatRequest, BatchChatResponse>(env, 'batchChat', async (request, ctx) => {
       requireApiKey(ctx.metadata, apiKeys);
-      return batchChat(engine, request.inputs, ctx, options.maxBatchInputs);
+      return runBatchChat(engine, request.inputs, ctx, {
+        maxBatchInputs: options.maxBatchInputs,
+        concurrency: options.batchConcurrency ?? 2,
+      });
     }),
   };
 }

@@ -186,18 +186,18 @@ describe('ChatOrchestrator over fake tiers', () => {
     });
   });
 
-  test('a stopped tier is UNAVAILABLE naming the tier and its address', async () => {
+  test('a stopped tier is UNAVAILABLE naming the tier but not its address', async () => {
     const engine = stack.engine();
     stack.servers.vision.stop();
     await assert.rejects(drain(engine.stream(chat(user(image('x'), text('?'))), run())), (err: unknown) => {
       assert.ok(err instanceof UnavailableError);
-      assert.match(err.message, /^vision tier at 127\.0\.0\.1:\d+ is unavailable: /);
+      assert.equal(err.message, 'the vision tier is unavailable');
       return true;
     });
     stack.servers.llm.stop();
     await assert.rejects(drain(engine.stream(chat(user(text('hi'))), run())), (err: unknown) => {
       assert.ok(err instanceof UnavailableError);
-      assert.match(err.message, /^llm tier at 127\.0\.0\.1:\d+ is unavailable: /);
+      assert.equal(err.message, 'the llm tier is unavailable');
       return true;
     });
   });

@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { Metadata, status } from '@grpc/grpc-js';
 import {
+  DeadlineExceededError,
   InternalError,
   InvalidArgumentError,
   ResourceExhaustedError,
@@ -16,13 +17,31 @@ function serviceError(code: status, details: string) {
   return Object.assign(new Error(`${code} ${details}`), { code, details, metadata: new Metadata() });
 }
 
-test('UNAVAILABLE names the tier and its address', () => {
-  const err = hopError(serviceError(status.UNAVAILABLE, 'connect ECONNREFUSED'), vision);
-  assert.ok(err instanceof UnavailableError);
-  assert.equal(err.message, 'vision tier at 127.0.0.1:50052 is unavailable: connect ECONNREFUSED');
+test('UNAVAILABLE and DEADLINE_EXCEEDED name the tier, never its address; the log gets it (issue #13)', () => {
+  const logged: unknown[] = [];
+  const log = { warn: (fields: unknown) => logged.push(fields) } as unknown as Tier<unknown>['log'];
+  const tier: Tier<unknown> = { ...vision, log };
+  const down = hopError(
+    serviceError(
+      status.UNAVAILABLE,
+      'No connection established. Last error: connect ECONNREFUSED 127.0.0.1:50052',
+    ),
+    tier,
+  );
+  assert.ok(down instanceof UnavailableError);
+  assert.equal(down.message, 'the vision tier is unavailable');
+  const late = hopError(
+    serviceError(status.DEADLINE_EXCEEDED, 'Deadline exceeded after 1.001s,remote_addr=127.0.0.1:50052'),
+    tier,
+    'image 1 (message 1, part 1)',
+  );
+  assert.ok(late instanceof DeadlineExceededError);
+  assert.equal(late.message, 'the vision tier did not answer in time');
+  assert.equal(logged.length, 2);
+  assert.match(JSON.stringify(logged), /127\.0\.0\.1:50052/);
 });
 
-test('a complaint about an image names it and keeps its code; cancel and deadline stay as they are', () => {
+test('a complaint about an image names it and keeps its code; a cancel stays as it is', () => {
   const label = 'image 2 (message 1, part 3)';
   const invalid = hopError(serviceError(status.INVALID_ARGUMENT, 'cannot decode'), vision, label);
   assert.ok(invalid instanceof InvalidArgumentError);
@@ -33,8 +52,8 @@ test('a complaint about an image names it and keeps its code; cancel and deadlin
   };
   assert.equal(full.code, status.RESOURCE_EXHAUSTED);
   assert.equal(full.details, 'image 2 (message 1, part 3): queue full');
-  const late = serviceError(status.DEADLINE_EXCEEDED, 'deadline');
-  assert.equal(hopError(late, vision, label), late);
+  const cancelled = serviceError(status.CANCELLED, 'Cancelled on client');
+  assert.equal(hopError(cancelled, vision, label), cancelled);
   const plain = serviceError(status.OUT_OF_RANGE, 'too long');
   assert.equal(hopError(plain, vision), plain);
 });

@@ -1,5 +1,11 @@
 import { status as Status, type ServiceError } from '@grpc/grpc-js';
-import { InvalidArgumentError, UnavailableError, domainErrorFromKind, isDomainError } from '@internvl/errors';
+import {
+  DeadlineExceededError,
+  InvalidArgumentError,
+  UnavailableError,
+  domainErrorFromKind,
+  isDomainError,
+} from '@internvl/errors';
 import { messageSizeError } from './message-size-error';
 import type { Tier } from './tier';
 
@@ -35,26 +41,40 @@ export function withPrefix(err: unknown, prefix: string): unknown {
   return err;
 }
 
-// The caller's own cancel or deadline says nothing about an image; keep those as they are.
-const NOT_ABOUT_THE_IMAGE = new Set<number>([Status.CANCELLED, Status.DEADLINE_EXCEEDED, Status.UNAVAILABLE]);
+// The caller's own cancel says nothing about an image; keep it as it is.
+const NOT_ABOUT_THE_IMAGE = new Set<number>([Status.CANCELLED]);
 
 /**
- * What a failed call to `tier` becomes for the gateway's caller: UNAVAILABLE names the tier and
- * its address (the caller cannot see our topology otherwise); with `image` (e.g. "image 2
+ * What a failed call to `tier` becomes for the gateway's caller: UNAVAILABLE and
+ * DEADLINE_EXCEEDED name the tier but never its address or grpc-js's details (which carry
+ * `remote_addr=host:port`): those go to the tier's log only. With `image` (e.g. "image 2
  * (message 1, part 3)"), a downstream complaint about the image names it. Other codes pass through.
  */
 export function hopError(err: unknown, tier: Tier<unknown>, image?: string): unknown {
   if (!isServiceError(err)) return err;
   const tooLarge = messageSizeError(err, tier);
-  if (tooLarge) return tooLarge;
+  if (tooLarge) {
+    logHopFailure(tier, err);
+    return tooLarge;
+  }
   if (err.code === Status.UNAVAILABLE) {
-    return new UnavailableError(`${tier.name} tier at ${tier.address} is unavailable: ${err.details}`, {
-      cause: err,
-    });
+    logHopFailure(tier, err);
+    return new UnavailableError(`the ${tier.name} tier is unavailable`, { cause: err });
+  }
+  if (err.code === Status.DEADLINE_EXCEEDED) {
+    logHopFailure(tier, err);
+    return new DeadlineExceededError(`the ${tier.name} tier did not answer in time`, { cause: err });
   }
   if (image === undefined || NOT_ABOUT_THE_IMAGE.has(err.code)) return err;
   if (err.code === Status.INVALID_ARGUMENT) {
     return new InvalidArgumentError(`${image}: ${err.details}`, { cause: err });
   }
   return withPrefix(err, image);
+}
+
+function logHopFailure(tier: Tier<unknown>, err: ServiceError): void {
+  tier.log?.warn(
+    { tier: tier.name, address: tier.address, code: Status[err.code], details: err.details },
+    `call to the ${tier.name} tier failed`,
+  );
 }

@@ -16,7 +16,7 @@ export function messageSizeError(err: ServiceError, tier: Tier<unknown>): LimitE
   if (err.code !== Status.RESOURCE_EXHAUSTED && err.code !== Status.INVALID_ARGUMENT) return undefined;
   if (!SIZE_REFUSAL.test(err.details)) return undefined;
   return new LimitExceededError(
-    `the chat is too large to forward to the ${tier.name} tier at ${tier.address} (${err.details}); ${DOWNSTREAM_LIMIT_HINT}`,
+    `the chat is too large to forward to the ${tier.name} tier (${err.details}); ${DOWNSTREAM_LIMIT_HINT}`,
     { cause: err },
   );
 }

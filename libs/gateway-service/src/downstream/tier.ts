@@ -1,13 +1,19 @@
 import type { Metadata } from '@grpc/grpc-js';
 import type { LlmServiceClient, PreprocessServiceClient, VisionServiceClient } from '@internvl/contracts';
+import type { Logger } from '@internvl/service-kit';
 
 export type TierName = 'preprocess' | 'vision' | 'llm';
 
-/** A downstream tier: its client and the address it was configured with (named in errors). */
+/**
+ * A downstream tier: its client and the address it was configured with (logged when the tier
+ * fails to answer; never shown to clients, who see only the tier's name).
+ */
 export interface Tier<C> {
   name: TierName;
   address: string;
   client: C;
+  /** Where a failure to reach the tier is logged with its address and grpc-js's details. */
+  log?: Logger;
 }
 
 /** The three tiers a chat goes through. */

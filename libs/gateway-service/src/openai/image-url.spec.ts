@@ -50,6 +50,7 @@ describe('remote URLs are refused unless their host is allowed (SSRF)', () => {
       if (req.url === '/cat.png') return res.end(IMAGE);
       if (req.url === '/big.png') return res.end(Buffer.alloc(4096));
       if (req.url === '/away') return res.writeHead(302, { location: 'http://169.254.169.254/secret' }).end();
+      if (req.url === '/to-file') return res.writeHead(302, { location: 'file:///etc/passwd' }).end();
       if (req.url === '/hop') return res.writeHead(302, { location: '/cat.png' }).end();
       if (req.url === '/slow') return res.writeHead(200).write('partial');
       res.writeHead(404).end();
@@ -97,6 +98,12 @@ describe('remote URLs are refused unless their host is allowed (SSRF)', () => {
     await rejects(
       `http://${host}/away`,
       /redirected to 169\.254\.169\.254, which is not an allowed image host/,
+      allowed,
+    );
+    // Issue #13 (11): a redirect to file: named an empty host.
+    await rejects(
+      `http://${host}/to-file`,
+      /redirected to file:\/\/\/etc\/passwd: scheme 'file:' is not followed \(only http\(s\) redirects/,
       allowed,
     );
     await rejects(`http://${host}/slow`, /no complete answer within 50 ms/, {

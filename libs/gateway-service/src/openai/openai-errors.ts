@@ -103,7 +103,7 @@ export function errorBody(
 export function notFoundRoute(method: string, path: string): OpenAiHttpError {
   return new OpenAiHttpError(
     404,
-    `Invalid URL (${method} ${path}): this server has POST /v1/chat/completions, GET /v1/models and GET /health`,
+    `Invalid URL (${method} ${path}): this server has POST /v1/chat/completions, GET /v1/models, GET /health and GET /ready`,
     'invalid_request_error',
   );
 }

@@ -28,16 +28,37 @@ export interface ResolvedRoute {
   public: boolean;
 }
 
-/** Finds the handler for a request; an unknown path is a 404, a known path with another method a 405. */
+/**
+ * Finds the handler for a request; an unknown path is a 404, a known path with another method a
+ * 405. HEAD of a GET route runs the GET handler (node:http sends no body for HEAD), and OPTIONS
+ * answers 204 with the route's Allow header (no API key needed, like a CORS preflight).
+ */
 export function resolveRoute(routes: readonly Route[], method: string, path: string): ResolvedRoute {
   for (const route of routes) {
     const match = route.pattern.exec(path);
     if (!match) continue;
-    const handler = route.methods[method];
-    if (!handler) throw methodNotAllowed(method, path, Object.keys(route.methods));
-    return { handler, params: { ...match.groups }, public: route.public ?? false };
+    const params = { ...match.groups };
+    const handler = route.methods[method] ?? (method === 'HEAD' ? route.methods.GET : undefined);
+    if (handler) return { handler, params, public: route.public ?? false };
+    const allowed = allowedMethods(route);
+    if (method === 'OPTIONS') return { handler: answerOptions(allowed), params, public: true };
+    throw methodNotAllowed(method, path, allowed);
   }
   throw notFoundRoute(method, path);
+}
+
+/** The methods a route answers: its own, HEAD with GET, and OPTIONS. */
+export function allowedMethods(route: Route): string[] {
+  const own = Object.keys(route.methods);
+  const head = own.includes('GET') && !own.includes('HEAD') ? ['HEAD'] : [];
+  return [...own, ...head, 'OPTIONS'];
+}
+
+function answerOptions(allowed: readonly string[]): RouteHandler {
+  return ({ res }) => {
+    res.writeHead(204, { allow: allowed.join(', ') });
+    res.end();
+  };
 }
 
 export function pathOf(url: string | undefined): string {

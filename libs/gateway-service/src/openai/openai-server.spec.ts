@@ -421,9 +421,27 @@ describe('other routes', () => {
 
     const wrong = await fetch(chat);
     assert.equal(wrong.status, 405);
-    assert.equal(wrong.headers.get('allow'), 'POST');
+    assert.equal(wrong.headers.get('allow'), 'POST, OPTIONS');
     const body = (await wrong.json()) as { error: { code: string } };
     assert.equal(body.error.code, 'method_not_allowed');
+  });
+
+  test('HEAD of a GET route answers like GET without a body; OPTIONS lists the methods (issue #13)', async () => {
+    for (const path of ['/health', '/v1/models']) {
+      const get = await fetch(`${server.url}${path}`);
+      const head = await fetch(`${server.url}${path}`, { method: 'HEAD' });
+      assert.equal(head.status, 200, path);
+      assert.equal(head.headers.get('content-type'), get.headers.get('content-type'));
+      assert.equal(head.headers.get('content-length'), get.headers.get('content-length'));
+      assert.equal(await head.text(), '');
+      await get.arrayBuffer();
+    }
+    const options = await fetch(`${server.url}/health`, { method: 'OPTIONS' });
+    assert.equal(options.status, 204);
+    assert.equal(options.headers.get('allow'), 'GET, HEAD, OPTIONS');
+    const chatOptions = await fetch(chat, { method: 'OPTIONS' });
+    assert.equal(chatOptions.status, 204);
+    assert.equal(chatOptions.headers.get('allow'), 'POST, OPTIONS');
   });
 });
 

@@ -6,7 +6,9 @@ import type { Logger } from '@internvl/service-kit';
 import { apiKeyRefusal, checkBearer } from '../auth/api-keys';
 import type { ChatEngine } from '../chat/chat-engine';
 import { chatCompletionsRoute } from './chat-completions-route';
+import type { TierReadiness } from '../downstream/tier-health';
 import { healthRoute } from './health-route';
+import { readyRoute } from './ready-route';
 import { sendError } from './http-json';
 import { modelRoutes } from './models-route';
 import { invalidApiKey } from './openai-errors';
@@ -37,6 +39,8 @@ export interface OpenAiServerOptions {
   requestTimeoutMs?: number;
   /** Most open connections; more are refused (closed at once). 0 = no limit. */
   maxConnections?: number;
+  /** Downstream readiness for GET /ready (absent: no /ready route). */
+  readiness?: () => TierReadiness;
   log: Logger;
 }
 
@@ -61,6 +65,7 @@ export async function startOpenAiServer(options: OpenAiServerOptions): Promise<O
   const { log } = options;
   const routes: Route[] = [
     healthRoute,
+    ...(options.readiness ? [readyRoute(options.readiness)] : []),
     ...modelRoutes(options.modelName, Math.floor(Date.now() / 1000)),
     chatCompletionsRoute({ ...options, remoteImageTimeoutMs: REMOTE_IMAGE_TIMEOUT_MS }),
   ];

@@ -21,12 +21,28 @@ export async function fetchRemoteImage(url: URL, options: RemoteFetchOptions): P
     const result = await getOnce(current, options);
     if ('body' in result) return result.body;
     if (redirects >= (options.maxRedirects ?? 3)) throw new RemoteImageError('too many redirects');
-    const next = new URL(result.location, current);
-    if (!options.isAllowed(next)) {
-      throw new RemoteImageError(`redirected to ${next.host}, which is not an allowed image host`);
-    }
+    const next = redirectTarget(result.location, current);
+    if (!options.isAllowed(next)) throw new RemoteImageError(refusedRedirect(next));
     current = next;
   }
+}
+
+function redirectTarget(location: string, base: URL): URL {
+  try {
+    return new URL(location, base);
+  } catch {
+    throw new RemoteImageError(`redirected to ${JSON.stringify(location)}, which is not a valid URL`);
+  }
+}
+
+/** Why a redirect is not followed: only http(s) redirects to allowed hosts are. */
+function refusedRedirect(next: URL): string {
+  if (next.protocol !== 'http:' && next.protocol !== 'https:') {
+    // A file: or data: URL has no host worth naming; say which scheme and URL were refused.
+    const shown = next.href.length > 100 ? `${next.href.slice(0, 100)}…` : next.href;
+    return `redirected to ${shown}: scheme '${next.protocol}' is not followed (only http(s) redirects to allowed image hosts are)`;
+  }
+  return `redirected to ${next.host}, which is not an allowed image host`;
 }
 
 type Outcome = { body: Buffer } | { location: string };

@@ -36,6 +36,14 @@ export class FakePreprocess {
   inFlight = 0;
   maxInFlight = 0;
   barrier: Barrier | undefined;
+  /** Calls allowed at once, like the real tier's workers + max_queue; more get RESOURCE_EXHAUSTED. */
+  maxQueue = Infinity;
+  /** How long each call holds its slot (so that calls overlap). */
+  delayMs = 0;
+  /** The images being worked on now (after their bytes arrived). */
+  readonly active = new Set<string>();
+  /** Called with `active` each time an image starts. */
+  onStart: ((active: ReadonlySet<string>) => void) | undefined;
 
   private async *handle(
     requests: AsyncIterable<PreprocessRequest>,
@@ -43,7 +51,10 @@ export class FakePreprocess {
   ): AsyncGenerator<PreprocessResponse> {
     this.inFlight += 1;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    let image = '';
     try {
+      if (this.inFlight > this.maxQueue)
+        throw new ResourceExhaustedError('the fake preprocess queue is full');
       let options: TilingOptions | undefined;
       let bytes: ChunkAssembler | undefined;
       for await (const request of requests) {
@@ -53,9 +64,12 @@ export class FakePreprocess {
           bytes = new ChunkAssembler(kind.value.imageByteLength, 'image');
         } else if (kind?.$case === 'imageChunk') bytes!.push(kind.value);
       }
-      const image = bytes!.finish().toString('utf8');
+      image = bytes!.finish().toString('utf8');
       this.calls.push({ image, options: options!, deadline: ctx.deadline });
+      this.active.add(image);
+      this.onStart?.(this.active);
       await this.barrier?.wait();
+      if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
       if (image.includes('bad')) throw new InvalidArgumentError('cannot decode the image: not a picture');
       if (image.includes('busy')) throw new ResourceExhaustedError('the preprocess queue is full');
       const tiles = Number(/tiles=(\d+)/.exec(image)?.[1] ?? 1);
@@ -82,6 +96,7 @@ export class FakePreprocess {
       };
       for (const chunk of chunkBytes(pixels)) yield { kind: { $case: 'pixelChunk', value: chunk } };
     } finally {
+      this.active.delete(image);
       this.inFlight -= 1;
     }
   }

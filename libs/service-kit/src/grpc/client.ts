@@ -18,6 +18,11 @@ export interface ClientConfig {
   maxSendMessageBytes: number;
   /** PEM of the CA that signed the server's certificate; TLS when set. */
   tlsCaFile?: string;
+  /**
+   * Reconnect backoff after a failed connection attempt (grpc-js defaults: 1 s growing ×1.6 up
+   * to 120 s, so a long outage leaves the client waiting long after the server is back).
+   */
+  reconnectBackoff?: { initialMs: number; maxMs: number };
 }
 
 /**
@@ -47,6 +52,10 @@ export function channelOptions(config: ClientConfig): ChannelOptions {
     'grpc.max_send_message_length': config.maxSendMessageBytes,
     'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
     'grpc.keepalive_time_ms': 30_000,
+    ...(config.reconnectBackoff && {
+      'grpc.initial_reconnect_backoff_ms': config.reconnectBackoff.initialMs,
+      'grpc.max_reconnect_backoff_ms': config.reconnectBackoff.maxMs,
+    }),
   };
 }
 

@@ -45,6 +45,9 @@ export class ServiceHost {
   private readonly forceController = new AbortController();
   private shuttingDown: Promise<void> | undefined;
   private boundPort = 0;
+  private hostStatus: ServingStatus = 'NOT_SERVING';
+  /** Services held NOT_SERVING by setServiceReady(name, false) while the host serves. */
+  private readonly notReady = new Set<string>();
 
   constructor(private readonly options: ServiceHostOptions) {
     this.server = new Server({
@@ -99,9 +102,25 @@ export class ServiceHost {
     return this.boundPort;
   }
 
+  /** The whole server's status ('' and every service; a service not ready stays NOT_SERVING). */
   setStatus(status: ServingStatus): void {
+    this.hostStatus = status;
     this.health.setStatus('', status);
-    for (const name of this.serviceNames) this.health.setStatus(name, status);
+    for (const name of this.serviceNames) this.health.setStatus(name, this.serviceStatus(name));
+  }
+
+  /**
+   * Marks one service ready or not (e.g. while a backend it needs is unreachable): it reports
+   * NOT_SERVING when not ready, else the server's status. The '' status is left alone.
+   */
+  setServiceReady(fullName: string, ready: boolean): void {
+    if (ready) this.notReady.delete(fullName);
+    else this.notReady.add(fullName);
+    if (this.serviceNames.includes(fullName)) this.health.setStatus(fullName, this.serviceStatus(fullName));
+  }
+
+  private serviceStatus(name: string): ServingStatus {
+    return this.notReady.has(name) ? 'NOT_SERVING' : this.hostStatus;
   }
 
   /** Reports SERVING once the tier is ready (model loaded, warm-up done). */

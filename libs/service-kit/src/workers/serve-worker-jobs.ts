@@ -27,6 +27,10 @@ export function serveWorkerJobs<I, O>(
         error: { name: e.name, kind: (e as { kind?: string }).kind, message: e.message },
       };
     }
+    // The worker's own share (process.memoryUsage().rss is the whole process's): the pool may
+    // replace a worker over its memory bound.
+    const memory = process.memoryUsage();
+    reply.memoryBytes = memory.heapUsed + memory.external + memory.arrayBuffers;
     port.postMessage(reply, transfer as never);
   });
 }

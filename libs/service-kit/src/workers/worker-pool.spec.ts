@@ -65,3 +65,38 @@ test('a job cancelled while queued leaves the queue at once; a full queue is ref
   assert.equal((await running).value, 2);
   assert.equal((await alsoQueued).value, 6);
 });
+
+test('a worker over maxWorkerMemoryBytes after a job is replaced by a fresh one (issue #13)', async () => {
+  // Each job keeps `keepMb` MiB alive in the worker and says how much it held before.
+  const hoarder = join(dir, 'hoarder-worker.js');
+  writeFileSync(
+    hoarder,
+    `const { serveWorkerJobs } = require(${JSON.stringify(join(__dirname, 'serve-worker-jobs.js'))});
+     const kept = [];
+     serveWorkerJobs((input) => {
+       const before = kept.length;
+       if (input.keepMb > 0) kept.push(Buffer.alloc(input.keepMb * 2 ** 20, 1));
+       return { output: { before }, transfer: [] };
+     });`,
+  );
+  const bounded = new WorkerPool<{ keepMb: number }, { before: number }>({
+    script: hoarder,
+    size: 1,
+    maxQueue: 4,
+    queueLimitHint: '--max-queue',
+    reviveError: (e) => domainErrorFromKind(e.kind, e.message),
+    maxWorkerMemoryBytes: 32 * 2 ** 20,
+  });
+  try {
+    // Small jobs stay on the same worker: what it keeps accumulates.
+    assert.equal((await bounded.run({ keepMb: 1 })).before, 0);
+    assert.equal((await bounded.run({ keepMb: 1 })).before, 1);
+    assert.equal(bounded.recycled, 0);
+    // A job that leaves the worker over its bound still answers, then the worker is replaced.
+    assert.equal((await bounded.run({ keepMb: 64 })).before, 2);
+    assert.equal(bounded.recycled, 1);
+    assert.equal((await bounded.run({ keepMb: 0 })).before, 0);
+  } finally {
+    await bounded.close();
+  }
+});

@@ -8,9 +8,13 @@ export interface WorkerJob<I> {
 }
 
 /** Message a pool worker sends back: the output or a typed error description. */
-export type WorkerReply<O> =
+export type WorkerReply<O> = (
   | { id: number; ok: true; output: O }
-  | { id: number; ok: false; error: { name: string; kind?: string; message: string } };
+  | { id: number; ok: false; error: { name: string; kind?: string; message: string } }
+) & {
+  /** The worker's own memory after the job (its V8 heap, external memory and ArrayBuffers). */
+  memoryBytes?: number;
+};
 
 interface Pending<I, O> {
   id: number;
@@ -32,12 +36,18 @@ export interface WorkerPoolOptions {
   queueLimitHint: string;
   /** Rebuilds a typed error from a worker's error description. */
   reviveError: (error: { name: string; kind?: string; message: string }) => Error;
+  /**
+   * A worker whose own memory (reported with each reply) is above this many bytes after a job is
+   * replaced by a fresh one, which frees what its isolate kept; 0 or absent = never.
+   */
+  maxWorkerMemoryBytes?: number;
 }
 
 /**
  * A fixed pool of worker threads for CPU-bound jobs, so the event loop (health checks, other
  * calls) stays responsive during a burst. Jobs cancelled while queued leave the queue at once;
- * a running job finishes but its result is dropped. A crashed worker is replaced.
+ * a running job finishes but its result is dropped. A crashed worker is replaced, and so is one
+ * that reports more memory than `maxWorkerMemoryBytes` after a job.
  */
 export class WorkerPool<I, O> {
   private readonly idle: Worker[] = [];
@@ -45,6 +55,7 @@ export class WorkerPool<I, O> {
   private readonly queue: Pending<I, O>[] = [];
   private nextId = 1;
   private closed = false;
+  private recycledCount = 0;
 
   constructor(private readonly options: WorkerPoolOptions) {
     for (let i = 0; i < options.size; i++) this.idle.push(this.spawn());
@@ -56,6 +67,11 @@ export class WorkerPool<I, O> {
 
   get running(): number {
     return this.busy.size;
+  }
+
+  /** Workers replaced so far because they were over `maxWorkerMemoryBytes`. */
+  get recycled(): number {
+    return this.recycledCount;
   }
 
   /** Runs one job; `transfer` lists input buffers moved (not copied) to the worker. */
@@ -119,7 +135,15 @@ export class WorkerPool<I, O> {
 
   private onReply(worker: Worker, reply: WorkerReply<O>): void {
     const job = this.settle(worker);
-    this.idle.push(worker);
+    const bound = this.options.maxWorkerMemoryBytes ?? 0;
+    if (bound > 0 && (reply.memoryBytes ?? 0) > bound && !this.closed) {
+      // Its answer is already here; a fresh worker takes its place and the old one goes away.
+      this.recycledCount += 1;
+      void worker.terminate();
+      this.idle.push(this.spawn());
+    } else {
+      this.idle.push(worker);
+    }
     if (job && !job.signal?.aborted) {
       if (reply.ok) job.resolve(reply.output);
       else job.reject(this.options.reviveError(reply.error));

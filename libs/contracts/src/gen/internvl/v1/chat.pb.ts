@@ -103,8 +103,26 @@ export interface BatchChatRequest {
 }
 
 export interface BatchChatResponse {
-  /** One result per input, in order. */
+  /**
+   * One result per input, in order. The inputs are independent: one that fails does not fail the
+   * call; its result is empty (no finish) and its entry in `statuses` says why.
+   */
   results: ChatResponse[];
+  /**
+   * One status per input, in the same order as `results`: code 0 (OK) where the input was
+   * answered, else the gRPC status code and message the input alone would have got from Chat
+   * (e.g. 3 INVALID_ARGUMENT for a corrupt image). The call itself fails only for what concerns
+   * the whole batch (API key, too many inputs, cancel, deadline).
+   */
+  statuses: BatchChatStatus[];
+}
+
+/** The outcome of one input of a BatchChat (shaped like google.rpc.Status). */
+export interface BatchChatStatus {
+  /** A google.rpc.Code / gRPC status code; 0 = OK. */
+  code: number;
+  /** Empty when OK; else what went wrong, naming the image or field. */
+  message: string;
 }
 
 function createBaseImagePart(): ImagePart {
@@ -1137,13 +1155,16 @@ export const BatchChatRequest: MessageFns<BatchChatRequest> = {
 };
 
 function createBaseBatchChatResponse(): BatchChatResponse {
-  return { results: [] };
+  return { results: [], statuses: [] };
 }
 
 export const BatchChatResponse: MessageFns<BatchChatResponse> = {
   encode(message: BatchChatResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.results) {
       ChatResponse.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.statuses) {
+      BatchChatStatus.encode(v!, writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -1169,6 +1190,14 @@ export const BatchChatResponse: MessageFns<BatchChatResponse> = {
             message.results.push(ChatResponse.decode(reader, reader.uint32()));
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.statuses.push(BatchChatStatus.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1186,6 +1215,9 @@ export const BatchChatResponse: MessageFns<BatchChatResponse> = {
       results: globalThis.Array.isArray(object?.results)
         ? object.results.map((e: any) => ChatResponse.fromJSON(e))
         : [],
+      statuses: globalThis.Array.isArray(object?.statuses)
+        ? object.statuses.map((e: any) => BatchChatStatus.fromJSON(e))
+        : [],
     };
   },
 
@@ -1193,6 +1225,9 @@ export const BatchChatResponse: MessageFns<BatchChatResponse> = {
     const obj: any = {};
     if (message.results?.length) {
       obj.results = message.results.map((e) => ChatResponse.toJSON(e));
+    }
+    if (message.statuses?.length) {
+      obj.statuses = message.statuses.map((e) => BatchChatStatus.toJSON(e));
     }
     return obj;
   },
@@ -1203,6 +1238,92 @@ export const BatchChatResponse: MessageFns<BatchChatResponse> = {
   fromPartial<I extends Exact<DeepPartial<BatchChatResponse>, I>>(object: I): BatchChatResponse {
     const message = createBaseBatchChatResponse();
     message.results = object.results?.map((e) => ChatResponse.fromPartial(e)) || [];
+    message.statuses = object.statuses?.map((e) => BatchChatStatus.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseBatchChatStatus(): BatchChatStatus {
+  return { code: 0, message: '' };
+}
+
+export const BatchChatStatus: MessageFns<BatchChatStatus> = {
+  encode(message: BatchChatStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.code !== 0) {
+      writer.uint32(8).int32(message.code);
+    }
+    if (message.message !== '') {
+      writer.uint32(18).string(message.message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BatchChatStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBatchChatStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.code = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BatchChatStatus {
+    return {
+      code: isSet(object.code) ? globalThis.Number(object.code) : 0,
+      message: isSet(object.message) ? globalThis.String(object.message) : '',
+    };
+  },
+
+  toJSON(message: BatchChatStatus): unknown {
+    const obj: any = {};
+    if (message.code !== 0) {
+      obj.code = Math.round(message.code);
+    }
+    if (message.message !== '') {
+      obj.message = message.message;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BatchChatStatus>, I>>(base?: I): BatchChatStatus {
+    return BatchChatStatus.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BatchChatStatus>, I>>(object: I): BatchChatStatus {
+    const message = createBaseBatchChatStatus();
+    message.code = object.code ?? 0;
+    message.message = object.message ?? '';
     return message;
   },
 };
