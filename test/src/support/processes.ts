@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 export interface RunningProcess {
@@ -63,10 +64,19 @@ export async function startServer(
     metricsPort,
     logs,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
-      if (proc.exitCode !== null) return proc.exitCode;
+      // A process killed by a signal keeps exitCode null (signalCode is set instead).
+      if (proc.exitCode !== null || proc.signalCode !== null) return proc.exitCode;
       proc.kill(signal);
       const [code] = (await once(proc, 'exit')) as [number | null];
       return code;
     },
   };
+}
+
+/** Resident set size of a running process in KiB (VmRSS from /proc/<pid>/status; Linux only). */
+export function residentKiB(server: RunningProcess): number {
+  const status = readFileSync(`/proc/${server.proc.pid}/status`, 'utf8');
+  const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+  if (!match) throw new Error(`no VmRSS for pid ${server.proc.pid}`);
+  return Number(match[1]);
 }
