@@ -15,8 +15,8 @@ const VOCAB: Record<TinyLlm, number> = { phi3: 32020, internlm2: 92553 };
 
 /**
  * Dims per preset. Vision stays at 448 px / patch 14 (256 tokens per tile) in both; vocab sizes
- * are the real ones because the special-token ids are. Head dims are multiples of 16, which ORT's
- * GroupQueryAttention rotary kernels need.
+ * are the real ones because the special-token ids are. Head dims are multiples of 16, as the real
+ * models' (96, 128) are: ORT's fused attention kernels (a GPU path would use them) need that.
  */
 export function tinyDims(llm: TinyLlm, preset: TinyPreset): TinyDims {
   const vocab = VOCAB[llm];

@@ -4,6 +4,5 @@ export * from './attr';
 export * from './graph-builder';
 export * from './save-model';
 export * from './matmul-nbits';
-export * from './rope-cache';
 export type { ValueInfo, NodeSpec } from './onnx-proto';
 export * from './external-data-file';

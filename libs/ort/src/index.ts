@@ -2,6 +2,5 @@ export * from './ort-types';
 export * from './create-session';
 export * from './tensors';
 export * from './gemm-peak';
-export * from './gqa-inputs';
 export * from './decoder-step';
 export * from './sequence-decoder';

@@ -32,13 +32,6 @@ export function int64Tensor(data: number[] | BigInt64Array, dims: readonly numbe
   return new Tensor('int64', values, dims);
 }
 
-/** An int32 tensor (GroupQueryAttention lengths). */
-export function int32Tensor(data: number[] | Int32Array, dims: readonly number[]): OrtTensor {
-  const values = data instanceof Int32Array ? data : Int32Array.from(data);
-  checkDims('int32', values.length, dims);
-  return new Tensor('int32', values, dims);
-}
-
 /**
  * A float tensor's values as float32: float32 data is returned as is (shared, not copied);
  * float16 (bit patterns in a Uint16Array on Node 20) is converted.
