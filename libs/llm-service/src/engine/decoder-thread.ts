@@ -212,15 +212,16 @@ async function decode(
   const at = kv.rowLengths();
   const cos = new Float32Array(rows * HALF).fill(1);
   const sin = new Float32Array(rows * HALF);
+  // Each row turns with its own sequence's regime: position p is a forward of length p + 1.
+  const regimes = rowOf.map((r) => rotaryRegime(llm, at[r]! + 1));
   rowOf.forEach((r, i) => {
     if (!all) (embeds as Float32Array).set((fed as Float32Array).subarray(i * D, (i + 1) * D), r * D);
-    // Each row turns with its own sequence's regime: position p is a forward of length p + 1.
-    writeRotaryRows(rotaryRegime(llm, at[r]! + 1), [at[r]!], cos, sin, r);
+    writeRotaryRows(regimes[i]!, [at[r]!], cos, sin, r);
   });
   for (const s of seqs) kv.reserve(s, 1);
   const writes = rowOf.map((r) => ({ from: r, row: r, at: at[r]! }));
   const out = await run(decoder, 0, rows, 1, embeds, cos, sin, at, rowOf, writes);
-  seqs.forEach((seq, i) => kv.advance(seq, [tokens[i]!], rotaryRegime(llm, at[rowOf[i]!]! + 1).key));
+  seqs.forEach((seq, i) => kv.advance(seq, [tokens[i]!], regimes[i]!.key));
   return logitsOf(out);
 }
 

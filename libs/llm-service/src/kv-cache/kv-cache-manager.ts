@@ -1,7 +1,7 @@
 import { InternalError, InvalidArgumentError, ResourceExhaustedError } from '@internvl/errors';
 import { KvArena } from './kv-arena';
 import type { KvArray } from '@internvl/ort';
-import { alignPositions, bytesPerPosition, kvArray, type KvLayout } from './kv-layout';
+import { alignPositions, bytesPerPosition, kvPositionsArray, type KvLayout } from './kv-layout';
 import { PrefixCache } from './prefix-cache';
 import { prefixBlockHashes, type PrefixContent } from './prefix-hash';
 
@@ -191,10 +191,7 @@ export class KvCacheManager {
     for (const j of changed) {
       const src = from[j]!;
       if (snapshots.has(src)) continue;
-      const block = kvArray(
-        this.options.layout,
-        (this.bpp * length) / (this.options.layout.dtype === 'float16' ? 2 : 4),
-      );
+      const block = kvPositionsArray(this.options.layout, length);
       this.arena.transfer(src.row, 0, length, block, true);
       snapshots.set(src, block);
     }

@@ -23,3 +23,8 @@ export function bytesPerPosition(layout: KvLayout): number {
 export function kvArray(layout: KvLayout, length: number): KvArray {
   return layout.dtype === 'float16' ? new Uint16Array(length) : new Float32Array(length);
 }
+
+/** An array for `positions` positions of every layer's keys and values (a block's layout). */
+export function kvPositionsArray(layout: KvLayout, positions: number): KvArray {
+  return kvArray(layout, layout.numLayers * 2 * layout.kvHeads * layout.headDim * positions);
+}

@@ -1,6 +1,6 @@
 import type { KvArray } from '@internvl/ort';
 import type { KvArena } from './kv-arena';
-import { bytesPerPosition, kvArray, type KvLayout } from './kv-layout';
+import { bytesPerPosition, kvPositionsArray, type KvLayout } from './kv-layout';
 
 /**
  * Cached KV blocks by prefix hash (prefix-hash.ts), least recently used first out. A block holds
@@ -62,7 +62,7 @@ export class PrefixCache {
       if (this.blocks.has(hash)) continue;
       // A chain's own earlier blocks are never evicted for its later ones: without its head, a tail is unreachable.
       if (!this.makeRoom(room(), chain)) break;
-      const block = kvArray(this.layout, this.blockBytes / (this.layout.dtype === 'float16' ? 2 : 4));
+      const block = kvPositionsArray(this.layout, this.blockTokens);
       arena.transfer(row, k * this.blockTokens, this.blockTokens, block, true);
       this.blocks.set(hash, block);
       stored++;

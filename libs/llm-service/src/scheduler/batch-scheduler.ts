@@ -48,7 +48,8 @@ export class BatchScheduler {
   /** Beam-search requests decoding (each holds numBeams rows). */
   private groups: BeamGroup[] = [];
   /** The sequence whose prompt is going in, chunk by chunk (it holds a slot). */
-  private prefilling: { seq: Sequence; started: boolean; done?: number } | undefined;
+  /** `done`: prompt positions in the cache, once the first chunk went in. */
+  private prefilling: { seq: Sequence; done?: number } | undefined;
   private readonly parents = new Map<Sequence, { parent: Context; prefill?: Span; decode?: Span }>();
   private nextId = 1;
   private running = false;
@@ -161,7 +162,7 @@ export class BatchScheduler {
         const positions = head.request.inputIds.length + head.request.maxNewTokens;
         if (this.options.admission && !this.options.admission.canAdmit(positions, rows)) return;
         this.options.admission?.admit(head.id, positions, rows);
-        this.prefilling = { seq: this.admit(this.queue.shift()!), started: false };
+        this.prefilling = { seq: this.admit(this.queue.shift()!) };
       }
       const current = this.prefilling;
       const { seq } = current;
@@ -171,10 +172,11 @@ export class BatchScheduler {
       try {
         // The prompt goes with the first chunk; a copy moves to the inference thread, the
         // sequence keeps its ids for usage.
-        const prompt = current.started ? undefined : { inputIds: inputIds.slice(), imageEmbeds, imageRows };
-        const before = current.started ? (current.done ?? 0) : 0;
+        const first = current.done === undefined;
+        const prompt = first ? { inputIds: inputIds.slice(), imageEmbeds, imageRows } : undefined;
+        const before = current.done ?? 0;
         progress = await this.options.model.prefill(seq.id, prompt, budget);
-        const computed = progress.done - before - (current.started ? 0 : progress.cachedTokens);
+        const computed = progress.done - before - (first ? progress.cachedTokens : 0);
         budget -= Math.max(1, computed);
       } catch (err) {
         this.prefilling = undefined;
@@ -182,8 +184,7 @@ export class BatchScheduler {
         this.fail(seq, err);
         continue;
       }
-      if (!current.started) this.recordCached(seq, progress.cachedTokens);
-      current.started = true;
+      if (current.done === undefined) this.recordCached(seq, progress.cachedTokens);
       current.done = progress.done;
       if (progress.logits) {
         this.prefilling = undefined;
