@@ -1,5 +1,9 @@
-import { generationParams, Role, type GenerationParams } from '@internvl/contracts';
-import { MAX_LENGTH_PENALTY, MAX_REPETITION_PENALTY } from '../chat/param-ranges';
+import {
+  GENERATION_PARAM_BOUNDS as B,
+  generationParams,
+  Role,
+  type GenerationParams,
+} from '@internvl/contracts';
 import { gatewayOption } from '../gateway-config';
 import { parseLogprobPenaltyFields } from './logprob-penalty-fields';
 import { parseResponseFormat } from './response-format';
@@ -43,9 +47,6 @@ export interface ChatCompletionRequest {
   includeUsage: boolean;
   params: GenerationParams;
 }
-
-/** Most choices per request (the llm tier's limit). */
-const MAX_CHOICES = 16;
 
 /** InternVL's dynamic tiling goes up to 40 tiles per image (TilingOptions.max_tiles). */
 const MAX_TILES_LIMIT = 40;
@@ -136,21 +137,21 @@ function parseParams(body: JsonObject): GenerationParams {
     repetitionPenalty: optionalNumber(body, 'repetition_penalty', {
       min: 0,
       minExclusive: true,
-      max: MAX_REPETITION_PENALTY,
+      max: B.repetitionPenalty,
     }),
     // uint64 on the wire, but only integers a JavaScript number holds exactly.
     seed: optionalNumber(body, 'seed', { integer: true, min: 0, max: Number.MAX_SAFE_INTEGER }),
     stop: parseStop(body.stop),
     constraint: parseResponseFormat(body),
     // Beam search, HF generate's names as extra body fields (vLLM takes extra sampling fields too).
-    numBeams: optionalNumber(body, 'num_beams', { integer: true, min: 1, max: 16 }) ?? 0,
+    numBeams: optionalNumber(body, 'num_beams', { integer: true, min: 1, max: B.beams }) ?? 0,
     ...optionalField(
       'lengthPenalty',
-      optionalNumber(body, 'length_penalty', { min: -MAX_LENGTH_PENALTY, max: MAX_LENGTH_PENALTY }),
+      optionalNumber(body, 'length_penalty', { min: -B.lengthPenalty, max: B.lengthPenalty }),
     ),
     earlyStopping: optionalBoolean(body, 'early_stopping') ?? false,
     // Choices for one prompt; the llm tier prefills it once (prefix cache).
-    n: optionalNumber(body, 'n', { integer: true, min: 1, max: MAX_CHOICES }) ?? 0,
+    n: optionalNumber(body, 'n', { integer: true, min: 1, max: B.choices }) ?? 0,
     ...parseLogprobPenaltyFields(body),
   });
 }

@@ -1,10 +1,6 @@
-import type { GenerationParams } from '@internvl/contracts';
+import { GENERATION_PARAM_BOUNDS as B, type GenerationParams } from '@internvl/contracts';
 import { InvalidRequestError } from './openai-errors';
 import { isAbsent, optionalBoolean, optionalNumber, type JsonObject } from './request-fields';
-
-/** OpenAI's bounds: penalties in [-2, 2], top_logprobs 0..20. */
-const MAX_ABS_PENALTY = 2;
-const MAX_TOP_LOGPROBS = 20;
 
 /**
  * `presence_penalty`, `frequency_penalty`, `logprobs` and `top_logprobs` of a chat completion
@@ -13,9 +9,9 @@ const MAX_TOP_LOGPROBS = 20;
 export function parseLogprobPenaltyFields(
   body: JsonObject,
 ): Pick<GenerationParams, 'presencePenalty' | 'frequencyPenalty' | 'logprobs' | 'topLogprobs'> {
-  const penalty = { min: -MAX_ABS_PENALTY, max: MAX_ABS_PENALTY };
+  const penalty = { min: -B.absPenalty, max: B.absPenalty };
   const logprobs = optionalBoolean(body, 'logprobs') ?? false;
-  const topLogprobs = optionalNumber(body, 'top_logprobs', { integer: true, min: 0, max: MAX_TOP_LOGPROBS });
+  const topLogprobs = optionalNumber(body, 'top_logprobs', { integer: true, min: 0, max: B.topLogprobs });
   if (!isAbsent(topLogprobs) && !logprobs) {
     throw new InvalidRequestError("'top_logprobs' requires 'logprobs' to be true", 'top_logprobs');
   }

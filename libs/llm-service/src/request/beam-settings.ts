@@ -1,4 +1,4 @@
-import type { GenerationParams } from '@internvl/contracts';
+import { GENERATION_PARAM_BOUNDS, type GenerationParams } from '@internvl/contracts';
 import { InvalidArgumentError } from '@internvl/errors';
 
 /** Beam search settings of a request (GenerationParams num_beams, length_penalty, early_stopping). */
@@ -9,7 +9,7 @@ export interface BeamSettings {
 }
 
 /** Most beams per request (each is a row of the decoding batch). */
-export const MAX_BEAMS = 16;
+const MAX_BEAMS = GENERATION_PARAM_BOUNDS.beams;
 
 /**
  * Beam search settings (num_beams > 1), HF generate's defaults otherwise (length_penalty 1,

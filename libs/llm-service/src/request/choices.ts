@@ -1,8 +1,9 @@
+import { GENERATION_PARAM_BOUNDS } from '@internvl/contracts';
 import { InvalidArgumentError } from '@internvl/errors';
 import type { GenerationSettings } from './generation-settings';
 
 /** Most choices one request may ask for (OpenAI allows 128; each is a sequence in the batch). */
-export const MAX_CHOICES = 16;
+const MAX_CHOICES = GENERATION_PARAM_BOUNDS.choices;
 
 /** GenerationParams.n (0 = 1), checked. */
 export function choiceCount(n: number): number {

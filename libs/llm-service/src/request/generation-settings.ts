@@ -1,9 +1,8 @@
 import type { GenerationParams } from '@internvl/contracts';
-import { generationParams } from '@internvl/contracts';
+import { checkGenerationParamNumbers, generationParams } from '@internvl/contracts';
 import { InvalidArgumentError, OutOfRangeError } from '@internvl/errors';
 import type { SamplerParams } from '@internvl/generation';
 import { beamSettings, type BeamSettings } from './beam-settings';
-import { checkNumericRanges } from './numeric-ranges';
 import { logprobSettings, penaltySettings, type LogprobSettings } from './penalty-logprob-settings';
 import type { OutputConstraint } from '../grammar/output-constraint';
 
@@ -75,7 +74,7 @@ export function generationSettings(
       );
     }
   }
-  checkNumericRanges(p);
+  checkGenerationParamNumbers(p);
   return {
     sampling: {
       temperature: p.temperature,
