@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { Role, type ChatResponse, type ChatServiceClient } from '@internvl/contracts';
+import { PROMETHEUS_NAME } from '@internvl/service-kit';
 import {
   assistant,
   type Answer,
@@ -109,6 +110,52 @@ describe('the whole stack as four processes: chats through the gateway', () => {
     assert.deepEqual(got.tokenIds, direct.tokenIds);
   });
 
+  test('a re-sent image skips preprocessing: round 2 makes no preprocess call and answers as without the shortcut', async () => {
+    const preprocessed = async () =>
+      (await metricValue(stack.preprocess.metricsPort!, PROMETHEUS_NAME.preprocess.images)) ?? 0;
+    const visionHits = async () =>
+      (await metricValue(stack.vision.metricsPort!, PROMETHEUS_NAME.vision.cacheHits)) ?? 0;
+    // max_tiles 5 is used by no other test here: round 1 starts from an empty cache for this key.
+    const question = user('What is this?', [IMAGE2], 5);
+    const before = await preprocessed();
+    const round1 = await streamChat(client, chatInput([question]));
+    assert.equal(await preprocessed(), before + 1, 'round 1 preprocesses the image');
+
+    const round2Input = chatInput([question, assistant(round1.text), user('What colour is it?')]);
+    const hitsBefore = await visionHits();
+    const round2 = await streamChat(client, round2Input);
+    assert.equal(await preprocessed(), before + 1, 'round 2 re-sends the image and preprocesses nothing');
+    assert.equal(await visionHits(), hitsBefore + 1, 'the embeddings came from the vision cache');
+
+    const { gateway } = await startGateway(stack, ['--no-image-cache-lookup']);
+    const plain = chatClient(`127.0.0.1:${gateway.port}`);
+    try {
+      const without = await streamChat(plain, round2Input);
+      assert.equal(await preprocessed(), before + 2, 'without the shortcut the image is preprocessed again');
+      assert.deepEqual(without.tokenIds, round2.tokenIds);
+      assert.equal(without.text, round2.text);
+    } finally {
+      plain.close();
+      await gateway.stop();
+    }
+    // The direct path keys vision by the preprocess tier's content_hash: a cache hit proves it is
+    // the key the gateway computed on its own.
+    const hitsBeforeDirect = await visionHits();
+    const direct = await directAnswer(
+      tiers,
+      [
+        { role: Role.ROLE_USER, text: 'What is this?' },
+        { role: Role.ROLE_ASSISTANT, text: round1.text },
+        { role: Role.ROLE_USER, text: 'What colour is it?' },
+      ],
+      [IMAGE2],
+      5,
+      24,
+    );
+    assert.equal(await visionHits(), hitsBeforeDirect + 1, 'content_hash equals the gateway key');
+    assert.deepEqual(round2.tokenIds, direct.tokenIds);
+  });
+
   test('Chat (unary) and BatchChat answer like StreamChat, in order', async () => {
     const inputs = [
       chatInput([user('First question?', [IMAGE1])]),
@@ -151,7 +198,7 @@ describe('the whole stack as four processes: chats through the gateway', () => {
   });
 
   test('a client cancel mid-stream stops generation in the llm (its metrics show it)', async () => {
-    const cancelled = () => metricValue(stack.llm.metricsPort!, 'internvl_llm_sequences_total', 'cancelled');
+    const cancelled = () => metricValue(stack.llm.metricsPort!, PROMETHEUS_NAME.llm.sequences, 'cancelled');
     const before = (await cancelled()) ?? 0;
     const controller = new AbortController();
     const call = streamChat(client, chatInput([user('Write a very long story.')], 4000), {
@@ -164,7 +211,7 @@ describe('the whole stack as four processes: chats through the gateway', () => {
       assert.ok(Date.now() < deadline, 'the llm recorded a cancelled sequence');
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    assert.equal(await metricValue(stack.llm.metricsPort!, 'internvl_llm_sequences_active'), 0);
+    assert.equal(await metricValue(stack.llm.metricsPort!, PROMETHEUS_NAME.llm.sequencesActive), 0);
   });
 
   test('a deadline that passes mid-stream answers DEADLINE_EXCEEDED', async () => {

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { ElementType } from '@internvl/contracts';
 import { f16ToF32 } from '@internvl/float-formats';
 import { decodeNpy } from '@internvl/imaging';
+import { VISION_IO } from '@internvl/model-config';
 import { createSession, float32Tensor } from '@internvl/ort';
 import { effectiveOptions, Preprocessor } from '@internvl/preprocess-service';
 import { CLI, FIXTURES } from './support/paths';
@@ -36,7 +37,7 @@ async function inProcessEmbeddings(model: string): Promise<Float32Array> {
       autoOrient: false,
       dtype: ElementType.ELEMENT_TYPE_FLOAT16,
     },
-    { minTiles: 1, maxTiles: 12, imageSize: 448, dtype: 'fp16' },
+    { minTiles: 1, maxTiles: 12, imageSize: 448, dtype: 'float16' },
   );
   const outcome = await preprocessor.preprocess(readFileSync(image), options, false);
   const bits = new Uint16Array(
@@ -50,8 +51,8 @@ async function inProcessEmbeddings(model: string): Promise<Float32Array> {
     intraOpNumThreads: 1,
   });
   try {
-    const out = await session.run({ pixel_values: float32Tensor(f16ToF32(bits), outcome.shape) });
-    return out.image_embeds!.data as Float32Array;
+    const out = await session.run({ [VISION_IO.pixelValues]: float32Tensor(f16ToF32(bits), outcome.shape) });
+    return out[VISION_IO.imageEmbeds]!.data as Float32Array;
   } finally {
     await session.release();
   }

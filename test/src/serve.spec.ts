@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { after, before, describe, test } from 'node:test';
-import { credentials } from '@grpc/grpc-js';
+import { credentials, status, type ServiceError } from '@grpc/grpc-js';
 import { LlmServiceClient, VisionServiceClient } from '@internvl/contracts';
 import { healthStatus, listServices } from './support/grpc-probes';
 import { CLI } from './support/paths';
@@ -14,7 +14,7 @@ const TIERS = [
   { tier: 'llm', service: 'internvl.v1.LlmService' },
 ] as const;
 
-describe('internvl serve <tier>: every tier starts, reports health and lists its service', () => {
+describe('internvl serve <tier>: every tier starts and reports health; the gateway lists its service', () => {
   const running = new Map<string, RunningProcess>();
   let model: string;
   before(async () => {
@@ -53,7 +53,8 @@ describe('internvl serve <tier>: every tier starts, reports health and lists its
   });
 
   for (const { tier, service } of TIERS) {
-    test(`${tier}: SERVING on grpc.health.v1, ${service} over reflection, /metrics up`, async () => {
+    const reflection = tier === 'gateway' ? `${service} over reflection` : 'no reflection (default)';
+    test(`${tier}: SERVING on grpc.health.v1, ${reflection}, /metrics up`, async () => {
       const server = running.get(tier)!;
       const address = `127.0.0.1:${server.port}`;
       assert.equal(await healthStatus(address), 'SERVING');
@@ -61,9 +62,18 @@ describe('internvl serve <tier>: every tier starts, reports health and lists its
       for (let i = 0; i < 100 && (await healthStatus(address, service)) !== 'SERVING'; i++)
         await new Promise((resolve) => setTimeout(resolve, 50));
       assert.equal(await healthStatus(address, service), 'SERVING');
-      const services = await listServices(address);
-      assert.ok(services.includes(service), `reflection lists ${services.join(', ')}`);
-      assert.ok(services.includes('grpc.health.v1.Health'));
+      if (tier === 'gateway') {
+        const services = await listServices(address);
+        assert.ok(services.includes(service), `reflection lists ${services.join(', ')}`);
+        assert.ok(services.includes('grpc.health.v1.Health'));
+      } else {
+        // The internal tiers describe themselves only with --reflection.
+        const err = await listServices(address).then(
+          (services) => assert.fail(`reflection answered: ${services.join(', ')}`),
+          (e: ServiceError) => e,
+        );
+        assert.equal(err.code, status.UNIMPLEMENTED);
+      }
       const metrics = await fetch(`http://127.0.0.1:${server.metricsPort}/metrics`);
       assert.equal(metrics.status, 200);
     });

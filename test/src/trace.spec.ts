@@ -7,7 +7,7 @@ import { before, test } from 'node:test';
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { ElementType, VisionServiceClient } from '@internvl/contracts';
 import type { SpanRecord } from '@internvl/telemetry';
-import { embedRemote } from '@internvl/vision-service';
+import { embedRemote } from '@internvl/tier-clients';
 import { CLI, FIXTURE_SERVER } from './support/paths';
 import { startServer } from './support/processes';
 import { buildTinyModel, TINY_MODEL_NAME } from './support/tiny-model';

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// Runs compiled `*.spec.js` files with node's built-in test runner.
-// Node 20's `--test` takes no globs, so the files are found here.
-// Usage: run-specs.mjs [DIR...]  (default: every project's dist/ and test/dist/ from the repo root)
+// Runs compiled `*.spec.js` files (and the repo scripts' own `*.spec.mjs`) with node's built-in
+// test runner. Node 20's `--test` takes no globs, so the files are found here. The specs are
+// compiled by each project's `build-tests` target (tsconfig.spec.json), not by `build`.
+// Usage: run-specs.mjs [DIR...]  (default: every project's dist/, test/dist/ and tools/scripts/
+// from the repo root)
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -16,7 +18,7 @@ function projectDists() {
     if (!existsSync(groupDir)) continue;
     for (const name of readdirSync(groupDir)) dists.push(join(groupDir, name, 'dist'));
   }
-  dists.push(join(repoRoot, 'test', 'dist'));
+  dists.push(join(repoRoot, 'test', 'dist'), join(repoRoot, 'tools', 'scripts'));
   return dists;
 }
 
@@ -25,7 +27,7 @@ function findSpecs(dir, out) {
   for (const entry of readdirSync(dir)) {
     const full = join(dir, entry);
     if (statSync(full).isDirectory()) findSpecs(full, out);
-    else if (entry.endsWith('.spec.js')) out.push(full);
+    else if (entry.endsWith('.spec.js') || entry.endsWith('.spec.mjs')) out.push(full);
   }
   return out;
 }
@@ -39,7 +41,7 @@ const roots =
       : projectDists();
 const specs = roots.flatMap((r) => findSpecs(r, [])).sort();
 if (specs.length === 0) {
-  console.error(`run-specs: no *.spec.js under ${roots.join(', ')} (did the build run?)`);
+  console.error(`run-specs: no *.spec.js under ${roots.join(', ')} (did build-tests run?)`);
   process.exit(1);
 }
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { InvalidArgumentError } from '@internvl/errors';
 import { ConfigError, UnsupportedArchitectureError } from './checkpoint-errors';
 import { parseInternVLConfig } from './parse-config';
-import { mini2bConfigJson, mini4bConfigJson, vit6bVisionConfig, withField } from './spec-configs';
+import { mini2bConfigJson, mini4bConfigJson, vit6bVisionConfig, withField } from './testing/spec-configs';
 
 function throwsConfig(
   json: unknown,

@@ -5,7 +5,7 @@ import type { TensorIndex } from './checkpoint-reader';
 import { elementCount } from './dtype';
 import { expectedWeights, type WeightSpec } from './expected-weights';
 import { parseInternVLConfig } from './parse-config';
-import { mini2bConfigJson, mini4bConfigJson, vit6bVisionConfig } from './spec-configs';
+import { mini2bConfigJson, mini4bConfigJson, vit6bVisionConfig } from './testing/spec-configs';
 import { checkCheckpoint, validateCheckpoint } from './validate-checkpoint';
 
 function shapeOf(specs: WeightSpec[], name: string): number[] | undefined {

@@ -10,5 +10,7 @@ export * from './gen/internvl/v1/vision.pb';
 export * from './gen/internvl/v1/llm.pb';
 export * from './gen/internvl/v1/chat.pb';
 export { PROTO_ROOT, PROTO_FILES } from './proto-files';
-export { floatTypeFromWire, floatTypeToWire, type WireFloatType } from './wire-float-type';
+export { floatTypeFromWire, floatTypeToWire } from './wire-float-type';
 export * from './generation-params';
+export * from './chunked-streams';
+export { imageCacheKey, resolveImageKeyOptions, type ImageKeyOptions } from './image-cache-key';

@@ -4,21 +4,63 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { CheckpointReader, makeTinyCheckpoint, writeSafetensors } from '@internvl/checkpoint';
-import type { ModelManifest } from '@internvl/model-config';
+import type { InternVLConfig, ModelManifest } from '@internvl/model-config';
 import { decoderForward, greedyGenerate, visionForward } from '@internvl/reference-model';
-import { convertCheckpoint } from './convert-checkpoint';
+import { CONVERT_STAGES, convertCheckpoint, type ConvertProgress } from './convert-checkpoint';
 import { SequenceDecoder } from '@internvl/ort';
 import { OrtModel } from './testing/ort-model';
 import { relativeError, seededValues } from './testing/numbers';
 
 const work = mkdtempSync(join(tmpdir(), 'converter-'));
 
+/**
+ * The progress contract: every stage in CONVERT_STAGES order, each counting 0, 1, … total with one
+ * total; vision and decoder one step per layer plus the head and the write.
+ */
+function assertProgress(events: ConvertProgress[], config: InternVLConfig): void {
+  const stages = events.map((e) => e.stage).filter((s, i, all) => i === 0 || all[i - 1] !== s);
+  assert.deepEqual(stages, [...CONVERT_STAGES], 'each stage once, in order');
+  for (const stage of CONVERT_STAGES) {
+    const own = events.filter((e) => e.stage === stage);
+    const total = own[0]!.total;
+    assert.ok(total >= 1, stage);
+    assert.deepEqual(
+      own.map((e) => [e.done, e.total]),
+      Array.from({ length: total + 1 }, (_, i) => [i, total]),
+      stage,
+    );
+    for (const e of own) assert.ok(e.message.length > 0, `${stage} ${e.done}: a message`);
+  }
+  const layerMessages = (stage: string) =>
+    events.filter((e) => e.stage === stage && /^layer /.test(e.message)).map((e) => e.message);
+  const decoderLayers = config.llm.numLayers;
+  assert.equal(events.find((e) => e.stage === 'decoder')!.total, decoderLayers + 1);
+  assert.deepEqual(
+    layerMessages('decoder'),
+    Array.from({ length: decoderLayers }, (_, i) => `layer ${i + 1}/${decoderLayers}`),
+  );
+  const visionTotal = events.find((e) => e.stage === 'vision')!.total;
+  assert.equal(layerMessages('vision').length, visionTotal - 1);
+  assert.match(events.at(-1)!.message, /manifest\.json$/);
+}
+
 for (const llm of ['phi3', 'internlm2'] as const) {
   describe(`convert a tiny ${llm} checkpoint (fp32) and run it in ORT`, () => {
     const checkpoint = makeTinyCheckpoint(join(work, `${llm}-ckpt`), { llm, seed: 1 });
     const modelDir = join(work, `${llm}-fp32`);
-    const manifestPromise = convertCheckpoint({ from: checkpoint.dir, to: modelDir, precision: 'fp32' });
+    const events: ConvertProgress[] = [];
+    const manifestPromise = convertCheckpoint({
+      from: checkpoint.dir,
+      to: modelDir,
+      precision: 'fp32',
+      onProgress: (p) => events.push({ ...p }),
+    });
     const reader = CheckpointReader.open(checkpoint.dir);
+
+    test('progress: every stage in order, each from 0 to its total, vision and decoder per layer', async () => {
+      await manifestPromise;
+      assertProgress(events, checkpoint.config);
+    });
 
     test('the manifest carries the checkpoint facts and the real special-token ids', async () => {
       const m = await manifestPromise;
@@ -79,7 +121,15 @@ describe('fp16 and int4 conversions', () => {
   for (const precision of ['fp16', 'int4'] as const) {
     test(`${precision}: converts, records its dtypes, and the decoder runs`, async () => {
       const dir = join(work, `phi3-${precision}`);
-      const m = await convertCheckpoint({ from: checkpoint.dir, to: dir, precision, maxContextTokens: 1024 });
+      const events: ConvertProgress[] = [];
+      const m = await convertCheckpoint({
+        from: checkpoint.dir,
+        to: dir,
+        precision,
+        maxContextTokens: 1024,
+        onProgress: (p) => events.push({ ...p }),
+      });
+      assertProgress(events, checkpoint.config);
       assert.equal(m.precision, precision);
       assert.equal(m.decoderDtype, precision === 'fp16' ? 'float16' : 'float32');
       assert.equal(m.visionDtype, precision === 'fp16' ? 'float16' : 'float32');

@@ -2,11 +2,10 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import { basename, join, resolve } from 'node:path';
 import { CheckpointReader, parseInternVLConfig, validateCheckpoint } from '@internvl/checkpoint';
 import { InvalidArgumentError } from '@internvl/errors';
+import type { FloatType } from '@internvl/float-formats';
 import {
   MANIFEST_FILE,
   MANIFEST_FORMAT,
-  TEMPLATES,
-  IMAGE_TOKENS,
   type InternVLConfig,
   type ModelManifest,
 } from '@internvl/model-config';
@@ -16,17 +15,31 @@ import {
   buildVisionGraph,
   DEFAULT_INT4_BLOCK,
   floatType,
+  visionLayersToRun,
   type Precision,
 } from '@internvl/model-graphs';
 import { saveModel, type GraphBuilder } from '@internvl/onnx';
+import { IMAGE_TOKENS, TEMPLATES } from '@internvl/prompt';
 import { loadTokenizer, tokenizerJsonFromSentencePiece } from '@internvl/tokenizer';
 
 export const CONVERTER_VERSION = '0.1.0';
 
+/** The stages of {@link convertCheckpoint}, in the order they run. */
+export const CONVERT_STAGES = ['read', 'vision', 'embed', 'decoder', 'tokenizer', 'manifest'] as const;
+export type ConvertStage = (typeof CONVERT_STAGES)[number];
+
+/**
+ * One progress event. Every stage, in {@link CONVERT_STAGES} order, reports `done` 0 when it starts,
+ * then 1, 2, … up to `total` (the same total throughout the stage) as its steps finish. vision and
+ * decoder have one step per layer (building it: reading, transposing, int4-packing its weights and
+ * appending them to the external data file) and a last one for the head (decoder: lm_head) and
+ * writing the .onnx; the other stages have one step.
+ */
 export interface ConvertProgress {
-  stage: 'read' | 'vision' | 'embed' | 'decoder' | 'tokenizer' | 'manifest';
+  stage: ConvertStage;
   done: number;
   total: number;
+  /** What the step was, e.g. `layer 12/32`. */
   message: string;
 }
 
@@ -39,7 +52,7 @@ export interface ConvertOptions {
   /** Longest prompt + answer served. Default min(max_position_embeddings, 16384). */
   maxContextTokens?: number;
   /** KV cache element type; default float16 for fp16 models, float32 otherwise (faster on CPU). */
-  kvDtype?: 'float32' | 'float16';
+  kvDtype?: FloatType;
   /** int4 quantization block along K: 32, 64 or 128 (default 128, GPTQ/AWQ's group size). */
   int4BlockSize?: number;
   onProgress?: (progress: ConvertProgress) => void;
@@ -94,12 +107,6 @@ export async function convertCheckpoint(options: ConvertOptions): Promise<ModelM
   const config: InternVLConfig = parseInternVLConfig(readJson(join(from, 'config.json'), 'config.json'));
   const reader = CheckpointReader.open(from);
   validateCheckpoint(reader, config);
-  progress({
-    stage: 'read',
-    done: 1,
-    total: 1,
-    message: `${config.llm.architecture}, ${reader.names().length} tensors, template ${config.template}`,
-  });
 
   const template = TEMPLATES[config.template];
   if (!template)
@@ -115,6 +122,17 @@ export async function convertCheckpoint(options: ConvertOptions): Promise<ModelM
     return id;
   };
 
+  const int4BlockSize = options.int4BlockSize ?? DEFAULT_INT4_BLOCK;
+  if (![32, 64, 128].includes(int4BlockSize)) {
+    throw new InvalidArgumentError(`int4 block size must be 32, 64 or 128, got ${int4BlockSize}`);
+  }
+  progress({
+    stage: 'read',
+    done: 1,
+    total: 1,
+    message: `${config.llm.architecture}, ${reader.names().length} tensors, template ${config.template}`,
+  });
+
   const maxContextTokens = options.maxContextTokens ?? Math.min(config.llm.maxPositionEmbeddings, 16384);
   mkdirSync(to, { recursive: true });
   const metadata = { source: basename(from), precision: options.precision, converter: CONVERTER_VERSION };
@@ -122,29 +140,54 @@ export async function convertCheckpoint(options: ConvertOptions): Promise<ModelM
   const visionPrecision: Precision = options.precision === 'int4' ? 'fp32' : options.precision;
   const stream = (file: string) => ({ dataFile: join(to, `${file}.data.partial`) });
 
+  const visionLayers = visionLayersToRun(config);
+  progress({
+    stage: 'vision',
+    done: 0,
+    total: visionLayers + 1,
+    message: `building ${FILES.vision} (${visionLayers} layers, ${visionPrecision})`,
+  });
   const vision = buildVisionGraph(config, reader, visionPrecision, {
     graph: stream(FILES.vision),
-    onLayer: (done, total) =>
-      progress({ stage: 'vision', done, total, message: `vision layer ${done}/${total}` }),
+    onLayer: (done, layers) =>
+      progress({ stage: 'vision', done, total: visionLayers + 1, message: `layer ${done}/${layers}` }),
   });
   save(vision, to, FILES.vision, metadata);
-  progress({ stage: 'embed', done: 0, total: 1, message: 'embedding table' });
+  progress({
+    stage: 'vision',
+    done: visionLayers + 1,
+    total: visionLayers + 1,
+    message: `projector, wrote ${FILES.vision}`,
+  });
+
+  progress({ stage: 'embed', done: 0, total: 1, message: `building ${FILES.embed} (embedding table)` });
   save(buildEmbedGraph(config, reader, options.precision, stream(FILES.embed)), to, FILES.embed, metadata);
-  progress({ stage: 'embed', done: 1, total: 1, message: 'embedding table' });
+  progress({ stage: 'embed', done: 1, total: 1, message: `wrote ${FILES.embed}` });
+
   const kvDtype = options.kvDtype ?? floatType(options.precision);
-  const int4BlockSize = options.int4BlockSize ?? DEFAULT_INT4_BLOCK;
-  if (![32, 64, 128].includes(int4BlockSize)) {
-    throw new InvalidArgumentError(`int4 block size must be 32, 64 or 128, got ${int4BlockSize}`);
-  }
+  const decoderLayers = config.llm.numLayers;
+  progress({
+    stage: 'decoder',
+    done: 0,
+    total: decoderLayers + 1,
+    message: `building ${FILES.decoder} (${decoderLayers} layers, ${options.precision})`,
+  });
   const decoder = buildDecoderGraph(config, reader, options.precision, {
     kvDtype,
     int4Block: int4BlockSize,
     graph: stream(FILES.decoder),
-    onLayer: (done, total) =>
-      progress({ stage: 'decoder', done, total, message: `decoder layer ${done}/${total}` }),
+    onLayer: (done, layers) =>
+      progress({ stage: 'decoder', done, total: decoderLayers + 1, message: `layer ${done}/${layers}` }),
   });
   save(decoder, to, FILES.decoder, metadata);
+  progress({
+    stage: 'decoder',
+    done: decoderLayers + 1,
+    total: decoderLayers + 1,
+    message: `lm_head, wrote ${FILES.decoder}`,
+  });
 
+  progress({ stage: 'tokenizer', done: 0, total: 1, message: `writing ${FILES.tokenizer}` });
   writeFileSync(join(to, FILES.tokenizer), tokenizerText);
   for (const extra of [
     'tokenizer_config.json',
@@ -155,7 +198,7 @@ export async function convertCheckpoint(options: ConvertOptions): Promise<ModelM
   ]) {
     if (existsSync(join(from, extra))) copyFileSync(join(from, extra), join(to, extra));
   }
-  progress({ stage: 'tokenizer', done: 1, total: 1, message: 'tokenizer.json' });
+  progress({ stage: 'tokenizer', done: 1, total: 1, message: `wrote ${FILES.tokenizer}` });
 
   const stopIds = new Set(config.llm.eosTokenIds);
   for (const s of template.stopStrings) {
@@ -183,6 +226,7 @@ export async function convertCheckpoint(options: ConvertOptions): Promise<ModelM
     },
     converter: { version: CONVERTER_VERSION, source: from, createdAt: new Date().toISOString() },
   };
+  progress({ stage: 'manifest', done: 0, total: 1, message: `writing ${MANIFEST_FILE}` });
   writeFileSync(join(to, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
   progress({ stage: 'manifest', done: 1, total: 1, message: `wrote ${join(to, MANIFEST_FILE)}` });
   return manifest;

@@ -1,2 +1,3 @@
 export * from './float-convert';
 export * from './float-arrays';
+export * from './float-type-flags';

@@ -4,9 +4,8 @@ import { get as httpsGet } from 'node:https';
 import { after, before, test } from 'node:test';
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { ChatServiceClient, type ChatResponse } from '@internvl/contracts';
-import { runService, type RunningService } from '@internvl/service-kit';
-import { createGatewayApp, type GatewayRuntime } from './gateway-app';
 import { chat, echoOf, FakeStack, image, text, user } from './testing/chat-fixtures';
+import { startGateway } from './testing/start-gateway';
 import { writeTestCertFiles } from './testing/test-cert-files';
 
 let stack: FakeStack;
@@ -15,28 +14,7 @@ before(async () => {
 });
 after(() => stack.stop());
 
-/** The gateway app on port 0 (gRPC and HTTP) over the fake tiers, and what it reported when ready. */
-async function start(extra: string[]): Promise<{ service: RunningService; runtime: GatewayRuntime }> {
-  const { preprocess, vision, llm } = stack.servers;
-  let runtime: GatewayRuntime | undefined;
-  const service = await runService(createGatewayApp({ onReady: (r) => (runtime = r) }), {
-    argv: [
-      ...['--port', '0', '--http-port', '0', '--metrics-port', '-1', '--log-level', 'silent'],
-      ...[
-        '--preprocess-addr',
-        preprocess.address,
-        '--vision-addr',
-        vision.address,
-        '--llm-addr',
-        llm.address,
-      ],
-      ...extra,
-    ],
-    env: {},
-  });
-  assert.ok(runtime);
-  return { service, runtime };
-}
+const start = (extra: string[]) => startGateway(stack, extra);
 
 async function modelIds(httpPort: number, key?: string): Promise<string[]> {
   const res = await fetch(`http://127.0.0.1:${httpPort}/v1/models`, {

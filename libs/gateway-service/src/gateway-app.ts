@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ChatServiceService, PROTO_FILES, PROTO_ROOT } from '@internvl/contracts';
-import { ConfigError, type ServiceApp } from '@internvl/service-kit';
+import { ConfigError, type Logger, type ServiceApp } from '@internvl/service-kit';
 import { readApiKeys } from './auth/api-keys';
 import { batchConcurrency } from './chat/batch-chat';
 import { chatServiceHandlers } from './chat/chat-handlers';
@@ -9,7 +9,9 @@ import { closeTiers, createTiers } from './downstream/create-tiers';
 import { askLlmModelName } from './downstream/llm-model-name';
 import { TierHealthWatcher } from './downstream/tier-health';
 import { gatewayOption, gatewaySchema } from './gateway-config';
+import { GatewayMetrics } from './gateway-metrics';
 import { startOpenAiServer } from './openai/openai-server';
+import { loadPlaygroundAssets, type PlaygroundAssets } from './openai/playground-route';
 
 /** The HTTP API's model id when neither model_name nor the llm tier gives one. */
 const FALLBACK_MODEL_NAME = 'internvl';
@@ -45,7 +47,12 @@ export function createGatewayApp(hooks: GatewayAppHooks = {}): ServiceApp<typeof
         );
       const tls =
         config.tls_cert_file && config.tls_key_file
-          ? { cert: readFileSync(config.tls_cert_file), key: readFileSync(config.tls_key_file) }
+          ? {
+              cert: readFileSync(config.tls_cert_file),
+              key: readFileSync(config.tls_key_file),
+              // Mutual TLS covers both public ports, as the server certificate does.
+              ...(config.tls_client_ca_file && { clientCa: readFileSync(config.tls_client_ca_file) }),
+            }
           : undefined;
       const tiers = createTiers(config, log);
       // Readiness: ChatService health and GET /ready follow the tiers' health ('' stays liveness).
@@ -62,7 +69,14 @@ export function createGatewayApp(hooks: GatewayAppHooks = {}): ServiceApp<typeof
           maxTotalTiles: config.max_total_tiles,
           defaultMaxTiles: config.default_max_tiles,
         };
-        const engine = new ChatOrchestrator({ tiers, limits, defaultTimeoutMs: config.default_timeout_ms });
+        const engine = new ChatOrchestrator({
+          tiers,
+          limits,
+          defaultTimeoutMs: config.default_timeout_ms,
+          imageCacheLookup: config.image_cache_lookup,
+          replicaAffinity: config.replica_affinity,
+        });
+        const metrics = new GatewayMetrics();
         host.addService(
           'internvl.v1.ChatService',
           ChatServiceService,
@@ -70,6 +84,7 @@ export function createGatewayApp(hooks: GatewayAppHooks = {}): ServiceApp<typeof
             apiKeys,
             maxBatchInputs: config.max_batch_inputs,
             batchConcurrency: batchConcurrency(config.batch_concurrency, config.max_images),
+            metrics,
           }),
         );
         log.info(
@@ -102,12 +117,21 @@ export function createGatewayApp(hooks: GatewayAppHooks = {}): ServiceApp<typeof
           requestTimeoutMs: requestMs,
           maxConnections: config.http_max_connections,
           readiness: () => watcher.readiness,
+          metrics,
+          playground: config.playground ? playgroundAssets(log) : undefined,
           log,
         });
+        const scheme = tls ? 'https' : 'http';
         log.info(
           { httpPort: http.port, model: modelName },
-          `openai http listening on ${tls ? 'https' : 'http'}://${config.http_host}:${http.port}`,
+          `openai http listening on ${scheme}://${config.http_host}:${http.port}`,
         );
+        if (config.playground) {
+          // A wildcard bind is reachable on loopback: print a URL a browser can open.
+          const host = ['0.0.0.0', '::', ''].includes(config.http_host) ? '127.0.0.1' : config.http_host;
+          const url = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${http.port}/`;
+          log.info({ url }, `playground at ${url}`);
+        }
         hooks.onReady?.({ httpPort: http.port, modelName });
         return {
           // With the gRPC drain: the HTTP listener closes and in-flight streams may finish.
@@ -128,6 +152,16 @@ export function createGatewayApp(hooks: GatewayAppHooks = {}): ServiceApp<typeof
       }
     },
   };
+}
+
+/** The playground's built files; without them the API still serves, and the log says why. */
+function playgroundAssets(log: Logger): PlaygroundAssets | undefined {
+  try {
+    return loadPlaygroundAssets();
+  } catch (err) {
+    log.warn({ err }, 'playground not served: its files cannot be read (--no-playground silences this)');
+    return undefined;
+  }
 }
 
 /** The gateway tier: the public chat API (gRPC ChatService and OpenAI-compatible HTTP) over preprocess, vision and llm. */

@@ -13,6 +13,12 @@ export const gatewaySchema = defineSchema({
     default: 64 * MiB,
     doc: 'Largest single ChatService request accepted (images travel inline in it).',
   },
+  // The public API keeps reflection on (grpcurl); the internal tiers leave it off.
+  reflection: {
+    ...commonServerSchema.reflection,
+    default: true,
+    doc: 'Serve gRPC server reflection (grpc.reflection.v1, for grpcurl and friends) on the ChatService port; --no-reflection turns it off.',
+  },
   preprocess_addr: {
     type: 'list',
     default: ['127.0.0.1:50051'],
@@ -24,6 +30,21 @@ export const gatewaySchema = defineSchema({
     type: 'string',
     default: '',
     doc: "PEM of the CA that signed the downstream tiers' certificates; when set, calls to them use TLS.",
+  },
+  downstream_tls_cert_file: {
+    type: 'string',
+    default: '',
+    doc: "PEM client certificate the gateway presents to the tiers (mutual TLS: the tiers' tls_client_ca_file signed it); with downstream_tls_key_file and downstream_tls_ca_file.",
+  },
+  downstream_tls_key_file: {
+    type: 'string',
+    default: '',
+    doc: 'PEM private key of downstream_tls_cert_file.',
+  },
+  downstream_tls_server_name: {
+    type: 'string',
+    default: '',
+    doc: "Name the tiers' certificates are checked against (and the calls' :authority) instead of the dialed host, e.g. tiers.internvl.svc.cluster.local for replicas dialed by pod IP (grpc.ssl_target_name_override); empty = the host of each address.",
   },
   downstream_reconnect_initial_backoff_ms: {
     type: 'int',
@@ -61,6 +82,16 @@ export const gatewaySchema = defineSchema({
     min: 1,
     max: 40,
     doc: "Tiles per image when a request does not say (InternVL's max_num).",
+  },
+  image_cache_lookup: {
+    type: 'bool',
+    default: true,
+    doc: "Ask the vision tier's embedding cache by the image's key before preprocessing it; a hit (an image re-sent in a later round) skips decoding, tiling and the pixel transfer.",
+  },
+  replica_affinity: {
+    type: 'bool',
+    default: true,
+    doc: "Route by key across a tier's replicas: an image to the vision replica that cached its embeddings, a conversation's rounds to the llm replica that holds its prefix (rendezvous hashing; a replica down or full passes the call to the next). Off: replicas in turn.",
   },
   max_batch_inputs: {
     type: 'int',
@@ -115,6 +146,11 @@ export const gatewaySchema = defineSchema({
     default: 4096,
     min: 0,
     doc: 'Most open HTTP connections (each stream holds one); more are closed at once. 0 = no limit.',
+  },
+  playground: {
+    type: 'bool',
+    default: true,
+    doc: 'Serve the browser playground at / on the HTTP port (a page that uses the OpenAI-compatible API like any client); --no-playground turns it off (404).',
   },
   remote_image_hosts: {
     type: 'list',

@@ -1,8 +1,13 @@
 import { InternalError, InvalidArgumentError, LimitExceededError } from '@internvl/errors';
+import {
+  isSupportedFormat,
+  sniffImageFormat,
+  SUPPORTED_FORMATS,
+  type SupportedFormat,
+} from '@internvl/image-format';
 import sharp from 'sharp';
 import { gifTransparentColour } from './gif-transparency';
 import { cmykToRgb, grey16ToRgb, rgbaToRgbFilling } from './pillow-convert';
-import { isSupportedFormat, sniffImageFormat, SUPPORTED_FORMATS, type SupportedFormat } from './sniff-format';
 
 /** Limits applied before any pixel is decoded. */
 export interface DecodeLimits {
@@ -21,6 +26,15 @@ export interface DecodedImage {
   /** `width * height * 3` bytes. */
   data: Uint8Array;
   format: SupportedFormat;
+}
+
+/**
+ * Rows `top ..< top + rows` of a `width` x `height` image (`data` holds `width * rows * 3`
+ * bytes), from {@link decodeImageRows}.
+ */
+export interface DecodedRows extends DecodedImage {
+  top: number;
+  rows: number;
 }
 
 function checkLimit(name: string, value: number): void {
@@ -55,6 +69,21 @@ function corrupt(err: unknown): InvalidArgumentError {
  * decoding any pixel: more than `maxEncodedBytes` bytes or more than `maxPixels` pixels.
  */
 export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits): Promise<DecodedImage> {
+  const { width, height, data, format } = await decodeImageRows(bytes, limits);
+  return { width, height, data, format };
+}
+
+/**
+ * Like {@link decodeImage}, but only `wanted` rows are kept, and decoding stops after the last of
+ * them for sequential formats (JPEG, PNG): a thread given the top share of an image decodes
+ * only that share. Errors and checks are those of a whole decode. With `autoOrient` every row
+ * is returned (`top` 0), since the rows wanted are rows after turning.
+ */
+export async function decodeImageRows(
+  bytes: Uint8Array,
+  limits: DecodeLimits,
+  wanted?: { top: number; rows: number },
+): Promise<DecodedRows> {
   checkLimit('maxEncodedBytes', limits.maxEncodedBytes);
   checkLimit('maxPixels', limits.maxPixels);
   if (bytes.length === 0) throw new InvalidArgumentError('image is empty (0 bytes)');
@@ -98,9 +127,29 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits): Prom
     );
   }
 
+  let region: sharp.Region | undefined;
+  if (wanted !== undefined && !limits.autoOrient) {
+    const { top, rows } = wanted;
+    if (!Number.isSafeInteger(top) || !Number.isSafeInteger(rows) || top < 0 || rows < 0) {
+      throw new InvalidArgumentError(`rows to decode must be non-negative integers, got ${rows} from ${top}`);
+    }
+    if (top + rows > height) {
+      throw new InvalidArgumentError(`rows ${top}..${top + rows} are outside the ${width}x${height} image`);
+    }
+    // At least one row, so that a share with no rows still reports a corrupt image.
+    if (top > 0 || rows < height)
+      region = { left: 0, top: Math.min(top, height - 1), width, height: Math.max(rows, 1) };
+  }
+
   try {
-    const data = await decodeRgb(input, options, meta, sniffed, bytes);
-    return { ...data, format: sniffed };
+    const data = await decodeRgb(input, options, meta, sniffed, bytes, region);
+    if (region === undefined) return { ...data, format: sniffed, top: 0, rows: data.height };
+    if (data.width !== width || data.height !== region.height) {
+      throw new InternalError(
+        `decoder produced ${data.width}x${data.height} pixels, expected ${width}x${region.height}`,
+      );
+    }
+    return { width, height, data: data.data, format: sniffed, top: region.top, rows: region.height };
   } catch (err) {
     if (err instanceof InternalError) throw err;
     throw corrupt(err);
@@ -113,10 +162,15 @@ async function decodeRgb(
   meta: sharp.Metadata,
   format: SupportedFormat,
   bytes: Uint8Array,
+  region: sharp.Region | undefined,
 ): Promise<{ width: number; height: number; data: Uint8Array }> {
+  const open = (): sharp.Sharp => {
+    const image = sharp(input, options);
+    return region ? image.extract(region) : image;
+  };
   if (meta.space === 'cmyk') {
     // Keep the CMYK values (no ICC transform) and convert like Pillow.
-    const { data, info } = await sharp(input, options)
+    const { data, info } = await open()
       .removeAlpha()
       .pipelineColourspace('cmyk')
       .toColourspace('cmyk')
@@ -125,7 +179,7 @@ async function decodeRgb(
     return { width: info.width, height: info.height, data: cmykToRgb(data, info.width * info.height) };
   }
   if (meta.space === 'grey16' && !meta.hasAlpha) {
-    const { data, info } = await sharp(input, options)
+    const { data, info } = await open()
       .toColourspace('grey16')
       .raw({ depth: 'ushort' })
       .toBuffer({ resolveWithObject: true });
@@ -134,7 +188,7 @@ async function decodeRgb(
   }
   const transparent = format === 'gif' && meta.hasAlpha ? gifTransparentColour(bytes) : undefined;
   if (transparent !== undefined) {
-    const { data, info } = await sharp(input, options)
+    const { data, info } = await open()
       .ensureAlpha()
       .toColourspace('srgb')
       .raw()
@@ -145,7 +199,7 @@ async function decodeRgb(
       data: rgbaToRgbFilling(data, info.width * info.height, transparent),
     };
   }
-  const { data, info } = await sharp(input, options)
+  const { data, info } = await open()
     .removeAlpha()
     .toColourspace('srgb')
     .raw()

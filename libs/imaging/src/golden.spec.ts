@@ -67,7 +67,7 @@ describe('tiles equal the reference PNGs byte for byte', () => {
     const portable = preprocessPortable({
       image: src,
       plan,
-      dtype: 'fp32',
+      dtype: 'float32',
       table: normalizationTable(),
       returnTiles: true,
     });
@@ -80,15 +80,15 @@ describe('tiles equal the reference PNGs byte for byte', () => {
 
   test('writes into a caller-supplied output buffer when it is large enough', async () => {
     const src = await rgb(fixture('images', 'small_300x200.png'));
-    const expected = preprocessPixels(src, { maxNum: 6, dtype: 'fp16' });
+    const expected = preprocessPixels(src, { maxNum: 6, dtype: 'float16' });
     const output = new Uint16Array(expected.data.length + 10).fill(7);
-    const result = preprocessPixels(src, { maxNum: 6, dtype: 'fp16', output });
+    const result = preprocessPixels(src, { maxNum: 6, dtype: 'float16', output });
     assert.equal(result.data.buffer, output.buffer);
     assert.ok(
       Buffer.from(result.data.buffer, 0, result.data.byteLength).equals(Buffer.from(expected.data.buffer)),
     );
     assert.equal(output[output.length - 1], 7);
-    const small = preprocessPixels(src, { maxNum: 6, dtype: 'fp16', output: new Uint16Array(4) });
+    const small = preprocessPixels(src, { maxNum: 6, dtype: 'float16', output: new Uint16Array(4) });
     assert.notEqual(small.data.length, 4);
   });
 });
@@ -98,14 +98,17 @@ describe('pixel_values equal the reference tensor', () => {
     const golden = decodeNpy(readFileSync(fixture('golden', 'preprocess', 'image1_max1_tensor.npy')));
     const result = preprocessPixels(await rgb(fixture('images', 'image1.jpg')), { maxNum: 1 });
     assert.deepEqual(result.shape, golden.shape);
-    assert.equal(result.dtype, 'fp32');
+    assert.equal(result.dtype, 'float32');
     const ours = Buffer.from(result.data.buffer, result.data.byteOffset, result.data.byteLength);
     assert.ok(ours.equals(Buffer.from(golden.data.buffer)), 'pixel_values differ');
   });
 
   test('fp16 output is the reference tensor rounded to nearest even', async () => {
     const golden = decodeNpy(readFileSync(fixture('golden', 'preprocess', 'image1_max1_tensor.npy')));
-    const result = preprocessPixels(await rgb(fixture('images', 'image1.jpg')), { maxNum: 1, dtype: 'fp16' });
+    const result = preprocessPixels(await rgb(fixture('images', 'image1.jpg')), {
+      maxNum: 1,
+      dtype: 'float16',
+    });
     assert.ok(result.data instanceof Uint16Array);
     const expected = Uint16Array.from(golden.data, (v) => f32ToF16Bits(v));
     assert.ok(Buffer.from(result.data.buffer).equals(Buffer.from(expected.buffer)));

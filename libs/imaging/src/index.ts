@@ -1,4 +1,6 @@
-export type { RgbImage } from './rgb-image';
+export type { RgbImage, RgbRows } from './rgb-image';
+export type { RowBand } from './row-band';
+export { preprocessSourceRows } from './preprocess-band';
 export {
   MAX_TILES_LIMIT,
   candidateGrids,
@@ -30,10 +32,5 @@ export {
   type NormalizeOptions,
   type NormalizeWith,
 } from './normalize';
-export {
-  preprocessPixels,
-  type PixelDtype,
-  type PreprocessOptions,
-  type PreprocessResult,
-} from './preprocess-pixels';
+export { preprocessPixels, type PreprocessOptions, type PreprocessResult } from './preprocess-pixels';
 export { decodeNpy, encodeNpy, type NpyArray, type NpyDtype } from './npy';

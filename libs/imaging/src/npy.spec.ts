@@ -32,7 +32,7 @@ test('float16 bits round trip; 1-D shapes keep the tuple comma; raw bytes and fp
   assert.equal(back.dtype, '<f2');
   assert.ok(back.data instanceof Uint16Array);
   assert.deepEqual([...back.data], [...bits]);
-  const fromRaw = encodeNpy(new Uint8Array(bits.buffer), [3], 'fp16');
+  const fromRaw = encodeNpy(new Uint8Array(bits.buffer), [3], 'float16');
   assert.ok(fromRaw.equals(bytes));
 });
 

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '@internvl/errors';
+import type { FloatArray, FloatType } from '@internvl/float-formats';
 
 /**
  * NumPy `.npy` format, version 1.0: magic, a little-endian u16 header length, an ASCII dict
@@ -15,14 +16,14 @@ export type NpyDtype = '<f4' | '<f2';
 export interface NpyArray {
   shape: number[];
   dtype: NpyDtype;
-  data: Float32Array | Uint16Array;
+  data: FloatArray;
 }
 
 const ITEM_BYTES: Record<NpyDtype, number> = { '<f4': 4, '<f2': 2 };
 
-function normalizeDtype(dtype: NpyDtype | 'fp32' | 'fp16'): NpyDtype {
-  if (dtype === 'fp32') return '<f4';
-  if (dtype === 'fp16') return '<f2';
+function normalizeDtype(dtype: NpyDtype | FloatType): NpyDtype {
+  if (dtype === 'float32') return '<f4';
+  if (dtype === 'float16') return '<f2';
   return dtype;
 }
 
@@ -33,13 +34,13 @@ function shapeText(shape: readonly number[]): string {
 
 /**
  * Encodes a C-order little-endian array as an `.npy` v1.0 file. `data` holds the values' bytes:
- * a Float32Array for `'<f4'`/`'fp32'`, a Uint16Array of binary16 bit patterns for `'<f2'`/`'fp16'`,
+ * a Float32Array for `'<f4'`/`'float32'`, a Uint16Array of binary16 bit patterns for `'<f2'`/`'float16'`,
  * or any byte view of either.
  */
 export function encodeNpy(
   data: ArrayBufferView,
   shape: readonly number[],
-  dtype: NpyDtype | 'fp32' | 'fp16',
+  dtype: NpyDtype | FloatType,
 ): Buffer {
   const descr = normalizeDtype(dtype);
   const count = shape.reduce((a, b) => a * b, 1);

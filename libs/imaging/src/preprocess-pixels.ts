@@ -1,4 +1,5 @@
-import { InvalidArgumentError } from '@internvl/errors';
+import { InternalError, InvalidArgumentError } from '@internvl/errors';
+import type { FloatArray, FloatType } from '@internvl/float-formats';
 import { cropRgb } from './crop';
 import {
   normalizationTable,
@@ -7,27 +8,41 @@ import {
   type NormalizationTable,
   type NormalizeOptions,
 } from './normalize';
+import { bandTileRows, checkBandSource, isWholeJob } from './preprocess-band';
 import { checkSource, withBicubicResizes } from './resample-bicubic';
 import { planSimdResizes } from './resample-simd';
-import { RGB_CHANNELS, type RgbImage } from './rgb-image';
+import { RGB_CHANNELS, type RgbImage, type RgbRows } from './rgb-image';
+import { WHOLE_IMAGE, type RowBand } from './row-band';
 import { simdAvailable, withSimdArena } from './simd-module';
-import { planTiles, type CropBox, type Grid, type TilePlan, type TilingOptions } from './tiling';
-
-/** Element type of the pixel tensor: float32, or IEEE half precision as raw bits. */
-export type PixelDtype = 'fp32' | 'fp16';
+import {
+  planTiles,
+  resizeTargets,
+  tileSources,
+  type Grid,
+  type TilePlan,
+  type TilingOptions,
+} from './tiling';
 
 /** Options of {@link preprocessPixels}. */
 export interface PreprocessOptions extends TilingOptions, NormalizeOptions {
-  /** Default `'fp32'`. */
-  dtype?: PixelDtype;
+  /** Element type of the pixel tensor: float32, or IEEE half precision as raw bits. Default `'float32'`. */
+  dtype?: FloatType;
   /** Also return each tile's uint8 RGB pixels (before normalization), e.g. to write PNGs. */
   returnTiles?: boolean;
   /**
-   * Where to write pixel_values (a Float32Array for fp32, a Uint16Array for fp16) when it is
+   * Where to write pixel_values (a Float32Array for float32, a Uint16Array for float16) when it is
    * large enough; `data` is then a view of its start. Reusing one buffer avoids allocating (and
    * page-faulting) tens of megabytes per image. By default a new array is allocated.
    */
-  output?: Float32Array | Uint16Array;
+  output?: FloatArray;
+  /**
+   * Compute only this share of the image (see {@link RowBand}); the values outside it are left
+   * as `output` had them. Threads given shares that tile [0, 1) and one shared `output` produce
+   * the whole result. A share needs the SIMD kernels (InternalError without them) and no
+   * `returnTiles`; `image` may then hold only the rows it reads (`preprocessSourceRows`).
+   * Default: the whole image.
+   */
+  band?: RowBand;
 }
 
 /** The model input for one image. */
@@ -38,48 +53,34 @@ export interface PreprocessResult {
   thumbnail: boolean;
   /** `[numTiles, 3, imageSize, imageSize]`, C order. */
   shape: [number, number, number, number];
-  dtype: PixelDtype;
-  /** Float32 values for `'fp32'`, binary16 bit patterns for `'fp16'`. */
-  data: Float32Array | Uint16Array;
+  dtype: FloatType;
+  /** Float32 values for `'float32'`, binary16 bit patterns for `'float16'`. */
+  data: FloatArray;
   /** Per tile, `imageSize * imageSize * 3` interleaved RGB bytes; only with `returnTiles`. */
   tiles?: Uint8Array[];
 }
 
 /** Everything one preprocessing run needs, resolved and validated. @internal */
 export interface PreprocessJob {
-  image: RgbImage;
+  image: RgbImage | RgbRows;
+  band?: RowBand;
   plan: TilePlan;
-  dtype: PixelDtype;
+  dtype: FloatType;
   table: NormalizationTable;
   returnTiles: boolean;
-  output?: Float32Array | Uint16Array;
+  output?: FloatArray;
 }
 
 interface JobOutput {
-  data: Float32Array | Uint16Array;
+  data: FloatArray;
   tiles?: Uint8Array[];
 }
 
-/** The resize targets: the grid-sized image, then the thumbnail if any. */
-function targetSizes(plan: TilePlan): [number, number][] {
-  const sizes: [number, number][] = [[plan.resizedWidth, plan.resizedHeight]];
-  if (plan.thumbnail) sizes.push([plan.imageSize, plan.imageSize]);
-  return sizes;
-}
-
-/** Which resized image (index into {@link targetSizes}) and region each tile comes from. */
-function tileSources(plan: TilePlan): [number, CropBox][] {
-  const size = plan.imageSize;
-  const sources: [number, CropBox][] = plan.boxes.map((box) => [0, box]);
-  if (plan.thumbnail) sources.push([1, { left: 0, top: 0, width: size, height: size }]);
-  return sources;
-}
-
 /** The caller's output buffer when it fits, else a new one. */
-function outputArray(job: PreprocessJob): Float32Array | Uint16Array {
+function outputArray(job: PreprocessJob): FloatArray {
   const values = job.plan.numTiles * 3 * job.plan.imageSize * job.plan.imageSize;
   const given = job.output;
-  if (job.dtype === 'fp32') {
+  if (job.dtype === 'float32') {
     return given instanceof Float32Array && given.length >= values
       ? given.subarray(0, values)
       : new Float32Array(values);
@@ -89,13 +90,13 @@ function outputArray(job: PreprocessJob): Float32Array | Uint16Array {
     : new Uint16Array(values);
 }
 
-/** Portable path: resizes (SIMD or scalar), normalization in JavaScript. @internal */
+/** Portable path (whole jobs only): resizes (SIMD or scalar), normalization in JavaScript. @internal */
 export function preprocessPortable(job: PreprocessJob): JobOutput {
   const { plan, table } = job;
   const tileValues = 3 * plan.imageSize * plan.imageSize;
   const data = outputArray(job);
   const tiles: Uint8Array[] = [];
-  withBicubicResizes(job.image, targetSizes(plan), (resized) => {
+  withBicubicResizes(job.image, resizeTargets(plan), (resized) => {
     tileSources(plan).forEach(([which, box], i) => {
       const img = resized[which];
       if (data instanceof Float32Array) normalizeTileFloat32(img, box, data, i * tileValues, { table });
@@ -106,31 +107,53 @@ export function preprocessPortable(job: PreprocessJob): JobOutput {
   return job.returnTiles ? { data, tiles } : { data };
 }
 
-/** SIMD path: resizes and normalization in the WebAssembly kernels, one copy out at the end. @internal */
+/**
+ * SIMD path: resizes and normalization in the WebAssembly kernels. Each tile is normalized into
+ * one tile of scratch and copied out at once, so the kernels' memory (which a worker keeps, and
+ * which counts against its memory bound) never holds the whole tensor. @internal
+ */
 export function preprocessSimd(job: PreprocessJob): JobOutput {
   const { plan, table } = job;
+  const band = job.band ?? WHOLE_IMAGE;
   return withSimdArena((arena) => {
     const size = plan.imageSize;
-    const elemBytes = job.dtype === 'fp32' ? 4 : 2;
-    const tileBytes = 3 * size * size * elemBytes;
-    const resize = planSimdResizes(arena, job.image, targetSizes(plan));
+    const elemBytes = job.dtype === 'float32' ? 4 : 2;
+    const planeBytes = size * size * elemBytes;
+    const tileBytes = 3 * planeBytes;
+    const resize = planSimdResizes(arena, job.image, resizeTargets(plan), band);
     const lut = arena.alloc(3 * 256 * 4);
-    const out = arena.alloc(plan.numTiles * tileBytes);
+    const scratch = arena.alloc(tileBytes);
     arena.commit();
     resize.run();
     const entries =
-      job.dtype === 'fp32'
+      job.dtype === 'float32'
         ? new Int32Array(table.f32.buffer, table.f32.byteOffset, 768)
         : Int32Array.from(table.f16);
     arena.writeInt32(lut, entries);
-    const normalize = job.dtype === 'fp32' ? arena.kernels.normalize32 : arena.kernels.normalize16;
+    const normalize = job.dtype === 'float32' ? arena.kernels.normalize32 : arena.kernels.normalize16;
     const heap = arena.heap();
     const tiles: Uint8Array[] = [];
-    tileSources(plan).forEach(([which, box], i) => {
+    const sources = tileSources(plan);
+    const data = outputArray(job);
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    for (const { tile, start, end } of bandTileRows(plan, band)) {
+      const [which, box] = sources[tile];
       const src = resize.outputs[which];
       const stride = src.width * RGB_CHANNELS;
-      const origin = src.ptr + box.top * stride + box.left * RGB_CHANNELS;
-      normalize(origin, stride, box.width, box.height, lut, out + i * tileBytes, size * size * elemBytes);
+      const origin = src.ptr + (box.top + start) * stride + box.left * RGB_CHANNELS;
+      const rowsAt = start * size * elemBytes;
+      normalize(origin, stride, box.width, end - start, lut, scratch + rowsAt, planeBytes);
+      const tileAt = tile * tileBytes;
+      if (start === 0 && end === size) {
+        bytes.set(heap.subarray(scratch, scratch + tileBytes), tileAt);
+      } else {
+        // Part of a tile (a band's edge): its rows in each of the three planes.
+        const runBytes = (end - start) * size * elemBytes;
+        for (let c = 0; c < 3; c++) {
+          const at = c * planeBytes + rowsAt;
+          bytes.set(heap.subarray(scratch + at, scratch + at + runBytes), tileAt + at);
+        }
+      }
       if (job.returnTiles) {
         const view = {
           width: src.width,
@@ -139,11 +162,7 @@ export function preprocessSimd(job: PreprocessJob): JobOutput {
         };
         tiles.push(cropRgb(view, box).data);
       }
-    });
-    const data = outputArray(job);
-    new Uint8Array(data.buffer, data.byteOffset, data.byteLength).set(
-      heap.subarray(out, out + data.byteLength),
-    );
+    }
     return job.returnTiles ? { data, tiles } : { data };
   });
 }
@@ -153,15 +172,24 @@ export function preprocessSimd(job: PreprocessJob): JobOutput {
  * thumbnail), Pillow-exact BICUBIC resizes, crops, then `ToTensor` + ImageNet `Normalize`.
  * Bit-exact with the Pillow 9.4 + torchvision reference for RGB input.
  */
-export function preprocessPixels(image: RgbImage, opts: PreprocessOptions = {}): PreprocessResult {
-  const dtype = opts.dtype ?? 'fp32';
-  if (dtype !== 'fp32' && dtype !== 'fp16') {
-    throw new InvalidArgumentError(`dtype must be 'fp32' or 'fp16', got '${String(dtype)}'`);
+export function preprocessPixels(image: RgbImage | RgbRows, opts: PreprocessOptions = {}): PreprocessResult {
+  const dtype = opts.dtype ?? 'float32';
+  if (dtype !== 'float32' && dtype !== 'float16') {
+    throw new InvalidArgumentError(`dtype must be 'float32' or 'float16', got '${String(dtype)}'`);
   }
-  checkSource(image);
+  const band = opts.band ?? WHOLE_IMAGE;
+  const whole = isWholeJob(image, band);
+  if (whole) checkSource(image);
   const plan = planTiles(image.width, image.height, opts);
+  if (!whole) {
+    checkBandSource(image, plan, band);
+    if (opts.returnTiles === true) {
+      throw new InvalidArgumentError('returnTiles needs the whole image, not a share of it (band)');
+    }
+  }
   const job: PreprocessJob = {
     image,
+    band,
     plan,
     dtype,
     table: normalizationTable(opts),
@@ -175,8 +203,11 @@ export function preprocessPixels(image: RgbImage, opts: PreprocessOptions = {}):
       out = preprocessSimd(job);
     } catch (err) {
       // Not enough memory for the kernels' workspace: the portable path needs far less.
-      if (!(err instanceof RangeError)) throw err;
+      if (!(err instanceof RangeError) || !whole) throw err;
     }
+  }
+  if (out === undefined && !whole) {
+    throw new InternalError('a share of an image needs the WebAssembly SIMD kernels; run the whole image');
   }
   out ??= preprocessPortable(job);
 

@@ -1,13 +1,15 @@
-import { RGB_CHANNELS, type RgbImage } from './rgb-image';
+import { RGB_CHANNELS, rowsAtHand, type RgbImage, type RgbRows } from './rgb-image';
 import { bicubicCoefficients, type ResampleCoefficients } from './resample-coefficients';
 import { pairTables } from './resample-kernels-wasm';
+import { bandRowRange, bandSourceRows, WHOLE_IMAGE, type RowBand } from './row-band';
 import type { SimdArena } from './simd-module';
 
 /**
  * Pillow-exact BICUBIC resizes of one source image to several sizes with the WebAssembly SIMD
  * kernels. The source is fed in strips of rows: each strip is interleaved once and goes through
  * the horizontal pass of every target while it is in cache; the vertical pass of each target
- * then runs for every output row whose input rows are complete.
+ * then runs for every output row whose input rows are complete. With a {@link RowBand} only the
+ * band's output rows are computed, from the source rows they read.
  */
 
 /** Rows per strip: a multiple of 4 (the kernels' row group). */
@@ -29,9 +31,16 @@ interface AxisTables {
   pairsData: Int32Array;
 }
 
+/** Pair tables per (cached) coefficient set: building them costs more than a small resize. */
+const pairTableCache = new WeakMap<ResampleCoefficients, ReturnType<typeof pairTables>>();
+
 function placeAxis(arena: SimdArena, inSize: number, outSize: number): AxisTables {
   const coeffs = bicubicCoefficients(inSize, outSize);
-  const t = pairTables(coeffs, inSize);
+  let t = pairTableCache.get(coeffs);
+  if (t === undefined) {
+    t = pairTables(coeffs, inSize);
+    pairTableCache.set(coeffs, t);
+  }
   return {
     coeffs,
     bounds: arena.alloc(t.bounds.byteLength),
@@ -45,6 +54,9 @@ function placeAxis(arena: SimdArena, inSize: number, outSize: number): AxisTable
 interface Target extends SimdImage {
   horizontal?: { axis: AxisTables; mid: number; midStride: number };
   vertical?: AxisTables;
+  /** The output rows `[first, end)` of the band. */
+  first: number;
+  end: number;
   /** Next output row of the streamed vertical pass. */
   nextRow: number;
 }
@@ -57,18 +69,31 @@ export interface SimdResizePlan {
 
 /**
  * Reserves everything needed to resize `src` to each of `sizes` in `arena` (sizes and source
- * already validated). Call `arena.commit()` before `run()`.
+ * already validated; an {@link RgbRows} source must hold the rows `band` reads). Call
+ * `arena.commit()` before `run()`. Outputs are full size; only the band's rows are written.
  */
 export function planSimdResizes(
   arena: SimdArena,
-  src: RgbImage,
+  src: RgbImage | RgbRows,
   sizes: readonly (readonly [number, number])[],
+  band: RowBand = WHOLE_IMAGE,
 ): SimdResizePlan {
   const srcStride = src.width * RGB_CHANNELS;
-  // Vertical padding taps may read one row past the input: keep a spare row.
-  const paddedRows = Math.ceil(src.height / 4) * 4 + 1;
+  const srcTop = rowsAtHand(src).top;
+  const needed = bandSourceRows(
+    src.height,
+    sizes.map(([, h]) => h),
+    band,
+  );
+  const [fromRow, toRow] = [needed.top, needed.top + needed.rows];
+  /** Byte offset of source row `row` in `src.data`. */
+  const srcAt = (row: number): number => (row - srcTop) * srcStride;
+  // hpass4 writes whole 4-row groups past a strip's last row, and vertical padding taps may read
+  // one row past the input: spare rows.
+  const paddedRows = src.height + 4;
   const targets: Target[] = sizes.map(([width, height]) => {
-    const t: Target = { width, height, ptr: 0, nextRow: 0 };
+    const [first, end] = bandRowRange(height, band);
+    const t: Target = { width, height, ptr: 0, first, end, nextRow: first };
     if (width !== src.width) {
       const midStride = width * RGB_CHANNELS + 4;
       t.horizontal = {
@@ -92,7 +117,7 @@ export function planSimdResizes(
     if (!v) return;
     const { starts, counts } = v.coeffs;
     let end = t.nextRow;
-    while (end < t.height && starts[end] + counts[end] <= rowsDone) end++;
+    while (end < t.end && starts[end] + counts[end] <= rowsDone) end++;
     if (end === t.nextRow) return;
     const rowBytes = t.width * RGB_CHANNELS;
     const first = t.nextRow;
@@ -120,20 +145,20 @@ export function planSimdResizes(
       }
     }
     const heap = arena.heap();
-    if (needWhole) heap.set(src.data.subarray(0, src.height * srcStride), whole);
+    if (needWhole) heap.set(src.data.subarray(srcAt(fromRow), srcAt(toRow)), whole + fromRow * srcStride);
 
     if (anyHorizontal) {
-      for (let row = 0; row < src.height; row += STRIP_ROWS) {
-        const rows = Math.min(STRIP_ROWS, src.height - row);
+      for (let row = fromRow; row < toRow; row += STRIP_ROWS) {
+        const rows = Math.min(STRIP_ROWS, toRow - row);
         let stripPtr = whole + row * srcStride;
         if (!needWhole) {
-          heap.set(src.data.subarray(row * srcStride, (row + rows) * srcStride), strip);
+          heap.set(src.data.subarray(srcAt(row), srcAt(row + rows)), strip);
           stripPtr = strip;
         }
         k.interleave4(stripPtr, srcStride, src.width, rows, inter);
         for (const t of targets) {
           const h = t.horizontal;
-          if (!h) continue;
+          if (!h || t.first === t.end) continue;
           k.hpass4(
             inter,
             src.width,
@@ -154,14 +179,14 @@ export function planSimdResizes(
       const rowBytes = t.width * RGB_CHANNELS;
       if (t.horizontal && !t.vertical) {
         // Only a horizontal pass: drop the row padding.
-        for (let y = 0; y < t.height; y++) {
+        for (let y = t.first; y < t.end; y++) {
           const from = t.horizontal.mid + y * t.horizontal.midStride;
           heap.copyWithin(t.ptr + y * rowBytes, from, from + rowBytes);
         }
       } else if (!t.horizontal && t.vertical) {
-        verticalUpTo(t, src.height, whole, srcStride);
-      } else if (!t.horizontal && !t.vertical) {
-        heap.set(src.data.subarray(0, t.height * rowBytes), t.ptr);
+        verticalUpTo(t, toRow, whole, srcStride);
+      } else if (!t.horizontal && !t.vertical && t.first < t.end) {
+        heap.set(src.data.subarray(srcAt(t.first), srcAt(t.end)), t.ptr + t.first * rowBytes);
       }
     }
   };

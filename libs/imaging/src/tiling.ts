@@ -151,3 +151,18 @@ export function planTiles(width: number, height: number, opts: TilingOptions = {
     imageSize,
   };
 }
+
+/** The resize targets `[width, height]` of a plan: the grid-sized image, then the thumbnail if any. */
+export function resizeTargets(plan: TilePlan): [number, number][] {
+  const sizes: [number, number][] = [[plan.resizedWidth, plan.resizedHeight]];
+  if (plan.thumbnail) sizes.push([plan.imageSize, plan.imageSize]);
+  return sizes;
+}
+
+/** Which resized image (index into {@link resizeTargets}) and region each tile comes from. */
+export function tileSources(plan: TilePlan): [number, CropBox][] {
+  const size = plan.imageSize;
+  const sources: [number, CropBox][] = plan.boxes.map((box) => [0, box]);
+  if (plan.thumbnail) sources.push([1, { left: 0, top: 0, width: size, height: size }]);
+  return sources;
+}

@@ -8,10 +8,9 @@ import {
   type RenderPromptResponse,
 } from '@internvl/contracts';
 import { InvalidArgumentError } from '@internvl/errors';
-import { toFloatTypeInSteps } from '@internvl/float-formats';
+import { toFloatTypeInSteps, type FloatArray, type FloatType } from '@internvl/float-formats';
 import type { FinishReason } from '@internvl/generation';
 import type { CallContext } from '@internvl/service-kit';
-import type { KvArray } from '@internvl/ort';
 import type { LlmModel } from './llm-model';
 import { buildPrompt, type PromptContext } from './request/build-prompt';
 import { choiceCount, choiceSettings, mergeChoices } from './request/choices';
@@ -47,10 +46,7 @@ function promptContext({ model, allowSpecialTokens }: LlmHandlerDeps): PromptCon
 }
 
 /** All images' rows, in order, as one array in the decoder's element type. */
-async function imageRows(
-  images: ReceivedImage[],
-  dtype: 'float32' | 'float16',
-): Promise<KvArray | undefined> {
+async function imageRows(images: ReceivedImage[], dtype: FloatType): Promise<FloatArray | undefined> {
   if (images.length === 0) return undefined;
   const length = images.reduce((n, i) => n + i.embeds.length, 0);
   const out = dtype === 'float16' ? new Uint16Array(length) : new Float32Array(length);

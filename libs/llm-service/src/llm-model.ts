@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { FailedPreconditionError } from '@internvl/errors';
-import { readModelDirectory, TEMPLATES, type ChatTemplate, type ModelManifest } from '@internvl/model-config';
+import type { ModelManifest } from '@internvl/model-config';
+import { readModelDirectory } from '@internvl/ort';
+import { TEMPLATES, type ChatTemplate } from '@internvl/prompt';
 import { loadTokenizer, type TextTokenizer } from '@internvl/tokenizer';
 import { DecoderEngine, type DecoderEngineOptions } from './engine/decoder-engine';
 import { ConstraintCompiler } from './grammar/constraint-compiler';

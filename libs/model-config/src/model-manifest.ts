@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '@internvl/errors';
+import type { FloatType } from '@internvl/float-formats';
 import type { InternVLConfig } from './model-config';
 
 // 2: decoder.onnx takes logits_to_keep.
@@ -14,16 +15,17 @@ export interface ModelManifest {
   name: string;
   precision: 'fp32' | 'fp16' | 'int4';
   /** Element type of vision input/output and of the decoder's inputs_embeds and KV cache. */
-  visionDtype: 'float32' | 'float16';
-  decoderDtype: 'float32' | 'float16';
+  visionDtype: FloatType;
+  decoderDtype: FloatType;
   /** Element type of the KV cache (decoder.onnx past and new K/V): float16 halves its bytes. */
-  kvDtype: 'float32' | 'float16';
+  kvDtype: FloatType;
   /** int4 models: elements per quantization block of the decoder's Linear weights. */
   int4BlockSize?: number;
   /** Longest prompt + generation the llm tier serves (the converter's --max-context). */
   maxContextTokens: number;
   config: InternVLConfig;
   files: { vision: string; embed: string; decoder: string; tokenizer: string };
+  /** The chat template by name (the templates themselves live with the prompt code, libs/prompt). */
   template: { name: string; systemMessage: string };
   tokens: {
     bos: number;

@@ -1,14 +1,14 @@
 import { attr, GraphBuilder, type GraphBuilderOptions } from '@internvl/onnx';
-import { DECODER_IO, type InternVLConfig } from '@internvl/model-config';
+import type { FloatType } from '@internvl/float-formats';
+import { decoderIo, embedIo, type InternVLConfig, type TensorSpec } from '@internvl/model-config';
 import { decoderWeights } from './decoder-weights';
+import { specInput, specOutput } from './graph-io';
 import { floatType, linear } from './linear';
 import { rmsNorm, skipRmsNorm } from './norms';
 import type { Precision, WeightSource } from './weight-source';
 
-export { DECODER_IO };
-
 /**
- * decoder.onnx (contract and shapes in model-config's DECODER_IO): new positions' embeddings and
+ * decoder.onnx (contract in model-config's DECODER_IO and decoderIo): new positions' embeddings and
  * rotation + the cache as it is → logits of the asked positions + the new positions' K/V rows.
  *
  * Attention reads the past straight from the caller's buffers: scores against the past
@@ -26,7 +26,7 @@ export function buildDecoderGraph(
     graph?: GraphBuilderOptions;
     onLayer?: (i: number, total: number) => void;
     /** KV cache element type; default the compute type. float16 with fp32 compute runs attention in fp16. */
-    kvDtype?: 'float32' | 'float16';
+    kvDtype?: FloatType;
     /**
      * int4 quantization block along K (32, 64 or 128). 128 (GPTQ/AWQ's group size; 4.31 bits a
      * weight with its scale and zero point) ran MatMulNBits 35% faster at decode and 20% at prefill
@@ -48,19 +48,18 @@ export function buildDecoderGraph(
   const g = new GraphBuilder('internvl_decoder', options.graph);
   const toType = (x: string) => (type === 'float32' ? x : g.op('Cast', [x], { to: attr.int(10) }));
   const kvType = options.kvDtype ?? type;
+  const io = decoderIo(config, { type, kvType });
   const cast = (x: string, from: string, to: string) =>
     from === to ? x : g.op('Cast', [x], { to: attr.int(to === 'float16' ? 10 : 1) });
 
-  const embeds = g.input(DECODER_IO.inputsEmbeds, type, ['batch', 'seq', D]);
+  const embeds = specInput(g, io.inputsEmbeds);
   // The rotation of each new position comes in as rows [b·s, hd/2] and serves RotaryEmbedding as
   // its "cache", indexed by each position's row number: any per-sequence regime, one fused kernel.
-  const rows = (name: string) =>
-    toType(
-      g.op('Reshape', [g.input(name, 'float32', ['batch', 'seq', half]), g.constant([-1, half], 'int64')]),
-    );
-  const cos = rows(DECODER_IO.ropeCos);
-  const sin = rows(DECODER_IO.ropeSin);
-  const batchSeq = g.op('Shape', [DECODER_IO.ropeCos], { start: attr.int(0), end: attr.int(2) });
+  const rows = (spec: TensorSpec) =>
+    toType(g.op('Reshape', [specInput(g, spec), g.constant([-1, half], 'int64')]));
+  const cos = rows(io.ropeCos);
+  const sin = rows(io.ropeSin);
+  const batchSeq = g.op('Shape', [io.ropeCos.name], { start: attr.int(0), end: attr.int(2) });
   const rowIds = g.op('Reshape', [
     g.op('Range', [
       g.constant([0], 'int64', []),
@@ -69,15 +68,10 @@ export function buildDecoderGraph(
     ]),
     batchSeq,
   ]);
-  const pastBias = toType(g.input(DECODER_IO.pastBias, 'float32', ['batch', 1, 1, 'past_seq']));
+  const pastBias = toType(specInput(g, io.pastBias));
   // [b, 1, s, s] → [b, 1, G·s, s]: the mask of new positions repeated for each query head of a group.
-  const newBias = toType(
-    g.op('Tile', [
-      g.input(DECODER_IO.newBias, 'float32', ['batch', 1, 'seq', 'seq']),
-      g.constant([1, 1, G, 1], 'int64'),
-    ]),
-  );
-  const logitsIndices = g.input(DECODER_IO.logitsIndices, 'int64', ['logits_rows']);
+  const newBias = toType(g.op('Tile', [specInput(g, io.newBias), g.constant([1, 1, G, 1], 'int64')]));
+  const logitsIndices = specInput(g, io.logitsIndices);
   const scale = 1 / Math.sqrt(hd);
 
   // x [b, s, n·hd], rotate_half layout (not interleaved).
@@ -133,13 +127,11 @@ export function buildDecoderGraph(
       kvType,
     );
     const newValue = cast(g.op('Transpose', [heads(v, KV)], { perm: attr.ints([0, 2, 1, 3]) }), type, kvType);
-    g.node('Identity', [newKey], { outputs: [DECODER_IO.newKey(i)] });
-    g.node('Identity', [newValue], { outputs: [DECODER_IO.newValue(i)] });
-    g.output(DECODER_IO.newKey(i), kvType, ['batch', KV, 'seq', hd]);
-    g.output(DECODER_IO.newValue(i), kvType, ['batch', KV, 'seq', hd]);
+    specOutput(g, newKey, io.newKey(i));
+    specOutput(g, newValue, io.newValue(i));
 
-    const pastK = g.input(DECODER_IO.pastKey(i), kvType, ['batch', KV, 'past_seq', hd]);
-    const pastV = g.input(DECODER_IO.pastValue(i), kvType, ['batch', KV, 'past_seq', hd]);
+    const pastK = specInput(g, io.pastKey(i));
+    const pastV = specInput(g, io.pastValue(i));
     // The products run in the cache's type (reading the cache is their cost); softmax in the compute type.
     const kvQuery = cast(query, type, kvType);
     const scores = (keys: string, bias: string) =>
@@ -242,12 +234,14 @@ export function buildDecoderGraph(
   );
   // Sampling wants fp32 logits whatever the compute precision.
   if (type === 'float16') logits = g.op('Cast', [logits], { to: attr.int(1) });
-  g.node('Identity', [logits], { outputs: [DECODER_IO.logits] });
-  g.output(DECODER_IO.logits, 'float32', ['logits_rows', l.vocabSize]);
+  specOutput(g, logits, io.logits);
   return g;
 }
 
-/** embed.onnx: input_ids [b, s] int64 → inputs_embeds [b, s, D] (a Gather over the embedding table). */
+/**
+ * embed.onnx (contract in model-config's embedIo): input_ids [b, s] int64 → inputs_embeds [b, s, D]
+ * (a Gather over the embedding table).
+ */
 export function buildEmbedGraph(
   config: InternVLConfig,
   weights: WeightSource,
@@ -257,7 +251,8 @@ export function buildEmbedGraph(
   const l = config.llm;
   const type = floatType(precision);
   const g = new GraphBuilder('internvl_embed', graphOptions);
-  const ids = g.input('input_ids', 'int64', ['batch', 'seq']);
+  const io = embedIo(config, type);
+  const ids = specInput(g, io.inputIds);
   // int4 models keep the table in fp16 (half the bytes) and widen after the lookup.
   const tableType = precision === 'fp32' ? 'float32' : 'float16';
   const table = g.initializer('embed_tokens.weight', {
@@ -267,7 +262,6 @@ export function buildEmbedGraph(
   });
   let out = g.op('Gather', [table, ids], { axis: attr.int(0) });
   if (tableType !== type) out = g.op('Cast', [out], { to: attr.int(1) });
-  g.node('Identity', [out], { outputs: ['inputs_embeds'] });
-  g.output('inputs_embeds', type, ['batch', 'seq', l.hiddenSize]);
+  specOutput(g, out, io.inputsEmbeds);
   return g;
 }

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import type { InternVLConfig, LlmArchitecture } from '@internvl/model-config';
+import { VISION_IO, type InternVLConfig, type LlmArchitecture } from '@internvl/model-config';
 import { saveModel } from '@internvl/onnx';
 import { createSession, float32Tensor, SequenceDecoder, toFloat32, type OrtSession } from '@internvl/ort';
 import { f32ToF16 } from '@internvl/float-formats';
@@ -21,7 +21,7 @@ import {
 } from '@internvl/reference-model';
 import { buildDecoderGraph } from './decoder-graph';
 import { transposeWeight } from './linear';
-import { buildVisionGraph, VISION_IO } from './vision-graph';
+import { buildVisionGraph } from './vision-graph';
 import type { Precision, WeightSource } from './weight-source';
 
 const dir = mkdtempSync(join(tmpdir(), 'model-graphs-'));

@@ -1,8 +1,9 @@
+import type { FloatType } from '@internvl/float-formats';
 import { attr, matMulNBitsNode, type GraphBuilder } from '@internvl/onnx';
 import type { Precision } from './weight-source';
 
 /** Float element type of activations and float weights for a precision (int4 keeps fp32 activations). */
-export function floatType(precision: Precision): 'float32' | 'float16' {
+export function floatType(precision: Precision): FloatType {
   return precision === 'fp16' ? 'float16' : 'float32';
 }
 

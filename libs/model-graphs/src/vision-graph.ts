@@ -1,12 +1,10 @@
 import { attr, GraphBuilder, type GraphBuilderOptions } from '@internvl/onnx';
 import { InvalidArgumentError } from '@internvl/errors';
-import { projectorInputSize, type InternVLConfig } from '@internvl/model-config';
+import { projectorInputSize, visionIo, type InternVLConfig } from '@internvl/model-config';
+import { specInput, specOutput } from './graph-io';
 import { floatInit, floatType, geluExact, linear } from './linear';
 import { layerNorm, rmsNorm } from './norms';
 import type { Precision, WeightSource } from './weight-source';
-
-/** Tensor names of vision.onnx. */
-export const VISION_IO = { pixelValues: 'pixel_values', imageEmbeds: 'image_embeds' } as const;
 
 /** Which encoder layers run: select_layer −1 = all of them; −k stops k−1 layers early. */
 export function visionLayersToRun(config: InternVLConfig): number {
@@ -18,9 +16,9 @@ export function visionLayersToRun(config: InternVLConfig): number {
 }
 
 /**
- * vision.onnx: pixel_values [n,3,S,S] → image_embeds [n, 256, llm_hidden]. InternViT (patch conv,
- * CLS, position embedding, pre-norm layers with layer scale), CLS drop, pixel shuffle (v1/v2)
- * and the mlp1 projector, all in one graph.
+ * vision.onnx (contract in model-config's visionIo): pixel_values [n,3,S,S] → image_embeds
+ * [n, 256, llm_hidden]. InternViT (patch conv, CLS, position embedding, pre-norm layers with layer
+ * scale), CLS drop, pixel shuffle (v1/v2) and the mlp1 projector, all in one graph.
  */
 export function buildVisionGraph(
   config: InternVLConfig,
@@ -37,7 +35,8 @@ export function buildVisionGraph(
   const tokens = grid * grid + 1;
   const type = floatType(precision);
   const g = new GraphBuilder('internvl_vision', options.graph);
-  const pv = g.input(VISION_IO.pixelValues, type, ['num_tiles', 3, S, S]);
+  const io = visionIo(config, type);
+  const pv = specInput(g, io.pixelValues);
   const read = (name: string, shape: number[]) => weights.read(`vision_model.${name}`, shape);
 
   // Patch embedding → [n, grid², C].
@@ -229,7 +228,6 @@ export function buildVisionGraph(
     precision,
     false,
   );
-  g.node('Identity', [l3], { outputs: [VISION_IO.imageEmbeds] });
-  g.output(VISION_IO.imageEmbeds, type, ['num_tiles', config.numImageTokens, D]);
+  specOutput(g, l3, io.imageEmbeds);
   return g;
 }

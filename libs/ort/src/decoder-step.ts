@@ -1,13 +1,11 @@
 import { InvalidArgumentError } from '@internvl/errors';
+import type { FloatArray } from '@internvl/float-formats';
 import { DECODER_IO } from '@internvl/model-config';
 import type { OrtFeeds, OrtTensor } from './ort-types';
 import { float16Tensor, float32Tensor, int64Tensor } from './tensors';
 
-/** KV cache values: float32, or float16 bit patterns (Node 20 has no Float16Array). */
-export type KvArray = Float32Array | Uint16Array;
-
 /** A decoder tensor of the decoder's dtype over `data` (no copy). */
-export function kvTensor(data: KvArray, dims: readonly number[]): OrtTensor {
+export function kvTensor(data: FloatArray, dims: readonly number[]): OrtTensor {
   return data instanceof Uint16Array ? float16Tensor(data, dims) : float32Tensor(data, dims);
 }
 
@@ -17,7 +15,7 @@ export interface DecoderStepInput {
   seqLen: number;
   hiddenSize: number;
   /** [rows, seqLen, hidden] */
-  embeds: KvArray;
+  embeds: FloatArray;
   /** [rows, seqLen, headDim/2] each */
   cos: Float32Array;
   sin: Float32Array;
@@ -91,9 +89,9 @@ export interface KvWrite {
  * headDim]` as `writes` say.
  */
 export function appendKvRows(
-  cache: KvArray,
+  cache: FloatArray,
   capacity: number,
-  fresh: KvArray,
+  fresh: FloatArray,
   heads: number,
   seqLen: number,
   headDim: number,

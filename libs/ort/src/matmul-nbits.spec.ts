@@ -8,7 +8,7 @@ import {
   serializeModel,
 } from '@internvl/onnx';
 import { createSession } from './create-session';
-import { matmul, maxAbs, randomValues } from './spec-helpers';
+import { matmul, maxAbs, randomValues } from './testing/spec-helpers';
 import { float32Tensor, toFloat32 } from './tensors';
 
 const K = 64;

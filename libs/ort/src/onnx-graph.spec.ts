@@ -6,7 +6,7 @@ import { after, test } from 'node:test';
 import { f16ToF32, f32ToF16 } from '@internvl/float-formats';
 import { attr, GraphBuilder, saveModel, serializeModel } from '@internvl/onnx';
 import { createSession } from './create-session';
-import { matmul, maxAbsDiff, randomValues } from './spec-helpers';
+import { matmul, maxAbsDiff, randomValues } from './testing/spec-helpers';
 import { float32Tensor, toFloat32 } from './tensors';
 
 const dir = mkdtempSync(join(tmpdir(), 'ort-graph-'));

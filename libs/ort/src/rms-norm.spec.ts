@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { attr, GraphBuilder, serializeModel } from '@internvl/onnx';
 import { createSession } from './create-session';
-import { maxAbsDiff, randomValues } from './spec-helpers';
+import { maxAbsDiff, randomValues } from './testing/spec-helpers';
 import { float32Tensor, toFloat32 } from './tensors';
 
 const ROWS = 6;

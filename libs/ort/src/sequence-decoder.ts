@@ -1,5 +1,6 @@
+import type { FloatArray, FloatType } from '@internvl/float-formats';
 import { DECODER_IO, rotaryRegime, writeRotaryRows, type LlmConfig } from '@internvl/model-config';
-import { appendKvRows, decoderFeeds, decoderFetches, kvTensor, pastBias, type KvArray } from './decoder-step';
+import { appendKvRows, decoderFeeds, decoderFetches, kvTensor, pastBias } from './decoder-step';
 import type { OrtSession } from './ort-types';
 import { toFloat32 } from './tensors';
 
@@ -8,8 +9,8 @@ import { toFloat32 } from './tensors';
  * converted decoder (graph tests, the decoder benchmark). The llm tier's engine has the real cache.
  */
 export class SequenceDecoder {
-  private keys: KvArray[] = [];
-  private values: KvArray[] = [];
+  private keys: FloatArray[] = [];
+  private values: FloatArray[] = [];
   private capacity = 0;
   /** Positions in the cache. */
   length = 0;
@@ -17,7 +18,7 @@ export class SequenceDecoder {
   constructor(
     private readonly session: OrtSession,
     private readonly llm: LlmConfig,
-    private readonly dtype: 'float32' | 'float16',
+    private readonly dtype: FloatType,
   ) {}
 
   /**
@@ -25,7 +26,7 @@ export class SequenceDecoder {
    * `regimeLength` tokens (the whole prompt for each prefill chunk, position + 1 for a decode step)
    * and returns the logits of its last `keep` positions [keep, vocab].
    */
-  async run(embeds: KvArray, count: number, regimeLength: number, keep = 1): Promise<Float32Array> {
+  async run(embeds: FloatArray, count: number, regimeLength: number, keep = 1): Promise<Float32Array> {
     const { numLayers, numKvHeads: KV, headDim: HD, hiddenSize } = this.llm;
     this.reserve(this.length + count);
     const half = HD / 2;
@@ -54,7 +55,7 @@ export class SequenceDecoder {
         [this.keys[i]!, DECODER_IO.newKey(i)],
         [this.values[i]!, DECODER_IO.newValue(i)],
       ] as const) {
-        appendKvRows(cache, this.capacity, out[name]!.data as KvArray, KV, count, HD, [
+        appendKvRows(cache, this.capacity, out[name]!.data as FloatArray, KV, count, HD, [
           { from: 0, row: 0, at: this.length },
         ]);
       }
@@ -67,7 +68,7 @@ export class SequenceDecoder {
     if (positions <= this.capacity) return;
     const { numLayers, numKvHeads: KV, headDim: HD } = this.llm;
     const capacity = Math.max(positions, this.capacity * 2, 16);
-    const grow = (old: KvArray): KvArray => {
+    const grow = (old: FloatArray): FloatArray => {
       const next =
         this.dtype === 'float16' ? new Uint16Array(KV * capacity * HD) : new Float32Array(KV * capacity * HD);
       for (let h = 0; h < KV; h++) {
@@ -78,7 +79,7 @@ export class SequenceDecoder {
       }
       return next;
     };
-    const empty = (): KvArray => (this.dtype === 'float16' ? new Uint16Array(0) : new Float32Array(0));
+    const empty = (): FloatArray => (this.dtype === 'float16' ? new Uint16Array(0) : new Float32Array(0));
     if (this.keys.length === 0) {
       this.keys = Array.from({ length: numLayers }, empty);
       this.values = Array.from({ length: numLayers }, empty);

@@ -5,6 +5,7 @@ import {
   type PreprocessRequest,
   type PreprocessResponse,
 } from '@internvl/contracts';
+import { floatTypeFromFlag } from '@internvl/float-formats';
 import { bidiStreaming, type ServiceApp } from '@internvl/service-kit';
 import { preprocessSchema } from './preprocess-config';
 import { handlePreprocess } from './preprocess-handler';
@@ -35,7 +36,7 @@ export const preprocessApp: ServiceApp<typeof preprocessSchema> = {
         maxTiles: config.default_max_tiles,
         imageSize: config.image_size,
         maxImageSize: config.max_image_size,
-        dtype: config.default_dtype as 'fp16' | 'fp32',
+        dtype: floatTypeFromFlag(config.default_dtype),
       },
       maxImageBytes: config.max_image_bytes,
       metrics: new PreprocessMetrics(() => preprocessor.queueDepth),

@@ -5,7 +5,7 @@ import { ElementType, PreprocessServiceClient, TilingOptions } from '@internvl/c
 import { createClient, runService, type RunningService } from '@internvl/service-kit';
 import sharp from 'sharp';
 import { preprocessApp } from './preprocess-app';
-import { preprocessRemote } from './preprocess-client';
+import { preprocessRemote } from '@internvl/tier-clients';
 
 // Issue 13, defect 1: tiling.image_size is bounded before any decoding.
 

@@ -1,15 +1,17 @@
-import { createHash } from 'node:crypto';
-import { ElementType, type TilingOptions as WireTilingOptions } from '@internvl/contracts';
-import { InvalidArgumentError } from '@internvl/errors';
+import {
+  ElementType,
+  floatTypeFromWire,
+  imageCacheKey,
+  type TilingOptions as WireTilingOptions,
+} from '@internvl/contracts';
+import type { FloatType } from '@internvl/float-formats';
 import { resolveTilingOptions, type ResolvedTilingOptions } from '@internvl/imaging';
 import { checkTilingBounds } from './tiling-bounds';
-
-export type PixelDType = 'fp16' | 'fp32';
 
 /** Effective per-request options: the request's values over the tier's defaults, validated. */
 export interface EffectiveOptions {
   tiling: ResolvedTilingOptions;
-  dtype: PixelDType;
+  dtype: FloatType;
   autoOrient: boolean;
 }
 
@@ -17,28 +19,9 @@ export interface OptionDefaults {
   minTiles: number;
   maxTiles: number;
   imageSize: number;
-  dtype: PixelDType;
+  dtype: FloatType;
   /** Largest image_size a request may ask for besides `imageSize` (default 1024). */
   maxImageSize?: number;
-}
-
-export function dtypeFromWire(type: ElementType, fallback: PixelDType): PixelDType {
-  switch (type) {
-    case ElementType.ELEMENT_TYPE_UNSPECIFIED:
-      return fallback;
-    case ElementType.ELEMENT_TYPE_FLOAT16:
-      return 'fp16';
-    case ElementType.ELEMENT_TYPE_FLOAT32:
-      return 'fp32';
-    default:
-      throw new InvalidArgumentError(
-        `options.dtype ${String(type)} is not supported; use FLOAT16 or FLOAT32`,
-      );
-  }
-}
-
-export function dtypeToWire(dtype: PixelDType): ElementType {
-  return dtype === 'fp16' ? ElementType.ELEMENT_TYPE_FLOAT16 : ElementType.ELEMENT_TYPE_FLOAT32;
 }
 
 /** Applies defaults (zero = "not set") and validates; errors name the field. */
@@ -58,7 +41,11 @@ export function effectiveOptions(
   });
   return {
     tiling,
-    dtype: dtypeFromWire(wire?.dtype ?? ElementType.ELEMENT_TYPE_UNSPECIFIED, defaults.dtype),
+    dtype: floatTypeFromWire(
+      wire?.dtype ?? ElementType.ELEMENT_TYPE_UNSPECIFIED,
+      'options.dtype',
+      defaults.dtype,
+    ),
     autoOrient: wire?.autoOrient ?? false,
   };
 }
@@ -69,13 +56,12 @@ export function effectiveOptions(
  */
 export function contentHash(image: Uint8Array, options: EffectiveOptions): string {
   const { tiling, dtype, autoOrient } = options;
-  const canonical = JSON.stringify([
-    tiling.minNum,
-    tiling.maxNum,
-    tiling.imageSize,
-    tiling.useThumbnail,
-    dtype,
+  return imageCacheKey(image, {
+    minTiles: tiling.minNum,
+    maxTiles: tiling.maxNum,
+    imageSize: tiling.imageSize,
+    useThumbnail: tiling.useThumbnail,
+    dtype: dtype === 'float16' ? ElementType.ELEMENT_TYPE_FLOAT16 : ElementType.ELEMENT_TYPE_FLOAT32,
     autoOrient,
-  ]);
-  return createHash('sha256').update(image).update('\0').update(canonical).digest('hex');
+  });
 }

@@ -10,7 +10,7 @@ import { decodeNpy } from '@internvl/imaging';
 import { createClient, runService, type RunningService } from '@internvl/service-kit';
 import sharp from 'sharp';
 import { preprocessApp } from './preprocess-app';
-import { preprocessRemote } from './preprocess-client';
+import { preprocessRemote } from '@internvl/tier-clients';
 
 const ROOT = process.env.INTERNVL_REPO_ROOT ?? resolve(__dirname, '../../..');
 const fixture = (...p: string[]) => join(ROOT, 'test', 'fixtures', ...p);

@@ -4,6 +4,7 @@ import type { DecodeLimits } from '@internvl/image-decode';
 import { WorkerPool } from '@internvl/service-kit';
 import type { EffectiveOptions } from './preprocess-request';
 import { runTileJob } from './run-tile-job';
+import { runSplitJob } from './split-job';
 import type { TileJobInput, TileJobOutput } from './tile-job';
 
 export interface PreprocessOutcome extends TileJobOutput {
@@ -51,9 +52,15 @@ export class Preprocessor {
     return this.pool?.queued ?? 0;
   }
 
+  /** Whether two workers are free and nothing waits: one image may then use both. */
+  private idleEnoughToSplit(): boolean {
+    return !!this.pool && this.pool.queued === 0 && this.options.workers - this.pool.running >= 2;
+  }
+
   /**
    * Preprocesses one image. With a worker pool, `image`'s buffer is transferred to the worker
-   * and unusable afterwards when it owns its whole ArrayBuffer.
+   * and unusable afterwards when it owns its whole ArrayBuffer. When two workers are idle, a
+   * large image is split between them (its pixels then live in a SharedArrayBuffer).
    */
   async preprocess(
     image: Uint8Array,
@@ -63,7 +70,13 @@ export class Preprocessor {
   ): Promise<PreprocessOutcome> {
     const input: TileJobInput = { image, limits: this.options.limits, options, returnTiles };
     let output: TileJobOutput;
-    if (this.pool) {
+    const split =
+      this.pool && !returnTiles && this.idleEnoughToSplit()
+        ? await runSplitJob(this.pool, input, () => this.idleEnoughToSplit(), signal)
+        : undefined;
+    if (split) {
+      output = split;
+    } else if (this.pool) {
       const ownsBuffer =
         image.byteOffset === 0 &&
         image.byteLength === image.buffer.byteLength &&

@@ -1,10 +1,12 @@
 import { decodeImage } from '@internvl/image-decode';
 import { preprocessPixels } from '@internvl/imaging';
 import { contentHash } from './preprocess-request';
+import { runTileShare } from './run-tile-share';
 import type { TileJobInput, TileJobOutput } from './tile-job';
 
 /** The whole CPU-heavy path: hash, decode, resize, crop, normalize (in a worker, or in-process for --local). */
 export async function runTileJob(input: TileJobInput): Promise<TileJobOutput> {
+  if (input.share) return runTileShare(input, input.share);
   const { options } = input;
   const hash = contentHash(input.image, options);
   const decoded = await decodeImage(input.image, { ...input.limits, autoOrient: options.autoOrient });

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { TEMPLATES } from '@internvl/model-config';
+import { TEMPLATES } from './chat-templates';
 import { batchPrompts } from './batch-prompts';
 
 const block = (contexts: number): string => '<img>' + '<IMG_CONTEXT>'.repeat(contexts) + '</img>';

@@ -1,4 +1,4 @@
-import type { ChatTemplate } from '@internvl/model-config';
+import type { ChatTemplate } from './chat-templates';
 import { DEFAULT_NUM_IMAGE_TOKENS } from './image-block';
 import { promptText, renderConversationSegments, type PromptSegment } from './render-conversation';
 

@@ -1,5 +1,7 @@
 import { InvalidArgumentError } from '@internvl/errors';
-import { IMAGE_TOKENS } from '@internvl/model-config';
+
+/** InternVL's image tokens, in added-token order. */
+export const IMAGE_TOKENS = { start: '<img>', end: '</img>', context: '<IMG_CONTEXT>' } as const;
 
 /** The placeholder users write where an image goes. */
 export const IMAGE_PLACEHOLDER = '<image>';

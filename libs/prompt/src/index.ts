@@ -1,4 +1,5 @@
 export * from './batch-prompts';
+export * from './chat-templates';
 export * from './conversation';
 export * from './image-block';
 export * from './render-conversation';

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { InvalidArgumentError } from '@internvl/errors';
-import { TEMPLATES } from '@internvl/model-config';
+import { TEMPLATES } from './chat-templates';
 import { renderConversation } from './render-conversation';
 
 // Expected strings are spelled out from spec §4, not derived from the code under test.

@@ -1,8 +1,13 @@
 import { InvalidArgumentError } from '@internvl/errors';
-import type { ChatTemplate } from '@internvl/model-config';
-import { IMAGE_TOKENS } from '@internvl/model-config';
+import type { ChatTemplate } from './chat-templates';
 import type { Conversation, ConversationTurn } from './conversation';
-import { DEFAULT_NUM_IMAGE_TOKENS, IMAGE_PLACEHOLDER, countPlaceholders, imageBlock } from './image-block';
+import {
+  DEFAULT_NUM_IMAGE_TOKENS,
+  IMAGE_PLACEHOLDER,
+  IMAGE_TOKENS,
+  countPlaceholders,
+  imageBlock,
+} from './image-block';
 
 /**
  * A piece of a rendered prompt: the template's own text (role markers, separators, the system

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, test } from 'node:test';
 import { InvalidArgumentError } from '@internvl/errors';
-import { TEMPLATES } from '@internvl/model-config';
+import { TEMPLATES } from './chat-templates';
 import { buildInternLM2TokenizerJson, buildPhi3TokenizerJson, loadTokenizer } from '@internvl/tokenizer';
 import type { Conversation } from './conversation';
 import { batchPromptSegments, batchPrompts } from './batch-prompts';

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { TEMPLATES } from '@internvl/model-config';
+import { TEMPLATES } from './chat-templates';
 import { buildInternLM2TokenizerJson, buildPhi3TokenizerJson, loadTokenizer } from '@internvl/tokenizer';
 import { renderConversation } from './render-conversation';
 import { countImageTokens, tokenizePrompt } from './tokenize-prompt';

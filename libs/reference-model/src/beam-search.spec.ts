@@ -9,7 +9,7 @@ import {
 } from './beam-search';
 import { greedyGenerate } from './generate';
 import { randomWeightSource, seededRandom, uniformArray } from './random-weights';
-import { tokenIds } from './spec-helpers';
+import { tokenIds } from './testing/spec-helpers';
 import { tinyInternVLConfig } from './tiny-config';
 
 // Toy vocabulary for hand-checked cases.

@@ -4,7 +4,7 @@ import { decoderForward } from './decoder-forward';
 import { embedTokens, mergeImageEmbeds } from './embeddings';
 import { argmax, greedyGenerate } from './generate';
 import { randomWeightSource, seededRandom, uniformArray } from './random-weights';
-import { tokenIds } from './spec-helpers';
+import { tokenIds } from './testing/spec-helpers';
 import { tinyInternVLConfig } from './tiny-config';
 
 const VOCAB = 300;

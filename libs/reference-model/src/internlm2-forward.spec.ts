@@ -5,7 +5,7 @@ import { decoderForward } from './decoder-forward';
 import { embedTokens } from './embeddings';
 import { splitInternLM2Wqkv } from './internlm2-forward';
 import { randomWeightSource } from './random-weights';
-import { assertClose, maxAbsDiff, tokenIds } from './spec-helpers';
+import { assertClose, maxAbsDiff, tokenIds } from './testing/spec-helpers';
 import { tinyInternVLConfig } from './tiny-config';
 import { MapWeightSource, type WeightSource } from './weight-source';
 

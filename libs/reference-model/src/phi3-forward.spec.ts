@@ -5,7 +5,7 @@ import { decoderForward, decoderHiddenStates } from './decoder-forward';
 import { embedTokens } from './embeddings';
 import { linear } from './linear';
 import { randomWeightSource } from './random-weights';
-import { assertClose, maxAbsDiff, tokenIds } from './spec-helpers';
+import { assertClose, maxAbsDiff, tokenIds } from './testing/spec-helpers';
 import { tinyInternVLConfig } from './tiny-config';
 
 const VOCAB = 300;

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import type { VisionConfig } from '@internvl/model-config';
 import { randomWeightSource, seededRandom, uniformArray } from './random-weights';
-import { assertClose, maxAbsDiff } from './spec-helpers';
+import { assertClose, maxAbsDiff } from './testing/spec-helpers';
 import { tinyInternVLConfig, type TinyConfigOverrides } from './tiny-config';
 import {
   projectVisionFeatures,

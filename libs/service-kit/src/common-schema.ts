@@ -43,6 +43,16 @@ export const commonServerSchema = defineSchema({
     doc: 'PEM certificate chain; with tls_key_file the port speaks TLS.',
   },
   tls_key_file: { type: 'string', default: '', doc: 'PEM private key for tls_cert_file.', secret: true },
+  tls_client_ca_file: {
+    type: 'string',
+    default: '',
+    doc: 'PEM of the CA that signs client certificates; with tls_cert_file/tls_key_file it turns on mutual TLS: callers without a certificate it signed are refused at the handshake.',
+  },
+  reflection: {
+    type: 'bool',
+    default: false,
+    doc: 'Serve gRPC server reflection (grpc.reflection.v1, for grpcurl and friends) on the gRPC port.',
+  },
   log_level: {
     type: 'string',
     default: 'info',

@@ -4,6 +4,7 @@ import { flagName, envName } from './config/schema';
 import { parseConfig } from './config/parse-config';
 import { formatHelp, redactConfig } from './config/format-config';
 import { commonServerSchema } from './common-schema';
+import { serverCredentials } from './grpc/server-tls';
 import { ServiceHost } from './grpc/service-host';
 import { exitOnSignals } from './grpc/signals';
 import { createLogger, type Logger } from './logging/logger';
@@ -20,7 +21,7 @@ export interface ServiceApp<S extends Schema> {
   defaultPort: number;
   defaultMetricsPort: number;
   schema: S;
-  /** Files and include dir of the .proto contracts, for server reflection. */
+  /** Files and include dir of the .proto contracts, for server reflection (served with --reflection). */
   reflection: { root: string; files: readonly string[] };
   /**
    * Registers services on the host and loads what they need (models, warm-up). The host reports
@@ -78,6 +79,8 @@ export async function runService<S extends Schema>(
   if (positionals.length > 0)
     throw new Error(`unexpected argument '${positionals[0]}'; options start with --`);
   log.info({ config: redactConfig(schema, config) }, `starting ${app.name}`);
+  const option = (key: string) => `${flagName(key)} (${envName(app.name, key)})`;
+  const credentials = serverCredentials(config, option);
 
   const host = new ServiceHost({
     name: app.name,
@@ -87,20 +90,25 @@ export async function runService<S extends Schema>(
     maxSendMessageBytes: config.max_send_message_bytes,
     shutdownTimeoutMs: config.shutdown_timeout_ms,
     messageLimitHint: `${flagName('max_receive_message_bytes')} or ${envName(app.name, 'max_receive_message_bytes')}`,
-    tlsCertFile: config.tls_cert_file || undefined,
-    tlsKeyFile: config.tls_key_file || undefined,
-    reflection: app.reflection,
+    credentials,
+    reflection: config.reflection ? app.reflection : undefined,
     log,
   });
   const setupResult = await app.setup(host, config as ServiceConfig<S>, log);
   const port = await host.listen();
   let metricsServer: HttpServer | undefined;
   if (options.metricsHandler)
-    metricsServer = await startMetricsServer(config.host, config.metrics_port, options.metricsHandler);
+    metricsServer = await startMetricsServer(config.host, config.metrics_port, options.metricsHandler, (s) =>
+      host.healthStatus(s),
+    );
   const address = metricsServer?.address();
   const metricsPort = address && typeof address === 'object' ? address.port : undefined;
   host.markServing();
-  log.info({ port, metricsPort }, `${app.name} listening on ${config.host}:${port}`);
+  const tls = config.tls_client_ca_file ? 'mutual' : config.tls_cert_file ? 'server' : 'off';
+  log.info(
+    { port, metricsPort, tls, reflection: config.reflection },
+    `${app.name} listening on ${config.host}:${port}`,
+  );
 
   const stop = async (reason: string, force = false) => {
     await Promise.all([host.shutdown(reason, force), setupResult?.drain?.(force)]);

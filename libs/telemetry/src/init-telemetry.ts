@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import {
@@ -9,6 +8,7 @@ import {
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { FileSpanExporter } from './file-span-exporter';
+import { PrometheusText } from './prometheus-text';
 
 export interface Telemetry {
   /** Serves the Prometheus text format; mount it on GET /metrics. */
@@ -39,21 +39,23 @@ function spanProcessors(serviceName: string, env: NodeJS.ProcessEnv): SpanProces
  * loads @grpc/grpc-js: the gRPC instrumentation patches the module when it is required.
  * Traces: W3C trace-context propagation over gRPC metadata; exported over OTLP/gRPC when
  * OTEL_EXPORTER_OTLP_ENDPOINT is set, and as JSON lines when INTERNVL_TRACE_FILE is set.
- * Metrics: a Prometheus reader whose text the service kit serves on its metrics port.
+ * Metrics: a Prometheus reader whose text the service kit serves on its metrics port, named as
+ * the OpenTelemetry Prometheus compatibility spec asks (unit suffix such as `_seconds`, then
+ * `_total` on counters).
  */
 export function initTelemetry(serviceName: string, env: NodeJS.ProcessEnv = process.env): Telemetry {
   if (active) return active;
-  const prometheus = new PrometheusExporter({ preventServerStart: true });
+  const prometheus = new PrometheusText();
   const sdk = new NodeSDK({
     serviceName: env.OTEL_SERVICE_NAME ?? serviceName,
     instrumentations: [new GrpcInstrumentation()],
-    metricReader: prometheus,
+    metricReader: prometheus.reader,
     spanProcessors: spanProcessors(serviceName, env),
     resourceDetectors: [],
   });
   sdk.start();
   active = {
-    metricsHandler: (req, res) => prometheus.getMetricsRequestHandler(req, res),
+    metricsHandler: prometheus.handler,
     shutdown: () => sdk.shutdown(),
   };
   return active;

@@ -1,7 +1,6 @@
 export { visionApp, createVisionApp, type VisionRuntime, type VisionAppHooks } from './vision-app';
 export { visionSchema } from './vision-config';
 export { VisionModel, type VisionModelOptions } from './vision-model';
-export { VISION_IO } from './vision-io';
 export { Embedder, type Embeddings, type EmbedWork } from './embedder';
 export {
   TileBatcher,
@@ -11,11 +10,3 @@ export {
   type BatchStart,
 } from './tile-batcher';
 export { EmbeddingCache, type CacheSource } from './embedding-cache';
-export {
-  embedRemote,
-  embedRemoteCached,
-  type EmbedPixels,
-  type EmbedRemoteRequest,
-  type RemoteEmbedResult,
-  type EmbedCallOptions,
-} from './vision-client';

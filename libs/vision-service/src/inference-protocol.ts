@@ -1,4 +1,5 @@
-import type { FloatArray, FloatType } from '@internvl/float-formats';
+import type { FloatArray } from '@internvl/float-formats';
+import type { VisionIo } from '@internvl/model-config';
 import type { OrtProvider } from '@internvl/ort';
 
 // What the vision tier's event loop and its inference thread (vision-worker.ts) exchange.
@@ -7,10 +8,8 @@ import type { OrtProvider } from '@internvl/ort';
 export interface InferenceThreadConfig {
   /** vision.onnx path. */
   file: string;
-  dtype: FloatType;
-  imageSize: number;
-  tokensPerTile: number;
-  embeddingDim: number;
+  /** Its input and output (names, dims, the manifest's visionDtype). */
+  io: VisionIo;
   provider: OrtProvider;
   deviceId: number;
   requireGpu: boolean;

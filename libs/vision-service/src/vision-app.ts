@@ -5,6 +5,7 @@ import {
   type EmbedRequest,
   type EmbedResponse,
 } from '@internvl/contracts';
+import { floatTypeFromFlag } from '@internvl/float-formats';
 import { bidiStreaming, ConfigError, envName, flagName, unary, type ServiceApp } from '@internvl/service-kit';
 import { Embedder } from './embedder';
 import { visionSchema } from './vision-config';
@@ -81,7 +82,7 @@ export function createVisionApp(hooks: VisionAppHooks = {}): ServiceApp<typeof v
           maxRequestTiles: config.max_request_tiles,
           maxRequestTilesHint: option('max_request_tiles'),
         },
-        defaultOutputType: config.default_output_dtype === 'fp32' ? 'float32' : 'float16',
+        defaultOutputType: floatTypeFromFlag(config.default_output_dtype),
         maxBatchTiles: config.max_batch_tiles,
       };
       host.addService('internvl.v1.VisionService', VisionServiceService, {

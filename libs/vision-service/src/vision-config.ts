@@ -9,7 +9,7 @@ export const visionSchema = defineSchema({
     default: '',
     doc: 'Model directory made by `internvl convert` (manifest.json + vision.onnx). Required.',
   },
-  ...executionSchema(1),
+  ...executionSchema(2),
   max_batch_tiles: {
     type: 'int',
     default: 8,

@@ -1,6 +1,9 @@
 import {
+  EMBED_REQUEST_STREAM,
+  EMBED_RESPONSE_STREAM,
   floatTypeFromWire,
   floatTypeToWire,
+  type EmbedResult,
   type EmbedHeader,
   type EmbedRequest,
   type EmbedResponse,
@@ -8,7 +11,12 @@ import {
   type GetVisionInfoResponse,
 } from '@internvl/contracts';
 import { InvalidArgumentError } from '@internvl/errors';
-import { ChunkAssembler, chunkBytes, type CallContext } from '@internvl/service-kit';
+import {
+  ChunkAssembler,
+  readChunkedStream,
+  writeChunkedStream,
+  type CallContext,
+} from '@internvl/service-kit';
 import type { Embedder } from './embedder';
 import {
   floatBytes,
@@ -42,41 +50,26 @@ async function readRequest(
   requests: AsyncIterable<EmbedRequest>,
   deps: VisionHandlerDeps,
 ): Promise<{ header: EmbedHeader; pixels: RequestPixels | undefined }> {
-  let header: EmbedHeader | undefined;
-  let assembler: ChunkAssembler | undefined;
   let type: FloatType = 'float32';
   let tiles = 0;
-  for await (const request of requests) {
-    const kind = request.kind;
-    if (!kind)
-      throw new InvalidArgumentError('empty EmbedRequest: each message must carry a header or a pixel_chunk');
-    if (kind.$case === 'header') {
-      if (header) throw new InvalidArgumentError('EmbedRequest header sent twice; send it once, first');
-      header = kind.value;
-      if (header.cacheKey.length > MAX_CACHE_KEY_LENGTH) {
-        throw new InvalidArgumentError(
-          `cache_key is ${header.cacheKey.length} characters, over ${MAX_CACHE_KEY_LENGTH}; use the preprocess content_hash`,
-        );
-      }
-      floatTypeFromWire(header.outputDtype, 'output_dtype', deps.defaultOutputType);
-      if (!header.pixelValues) {
-        // A cache probe: answered without waiting for the client to close its side.
-        if (!header.cacheKey)
-          throw new InvalidArgumentError('EmbedHeader needs pixel_values, a cache_key, or both');
-        return { header, pixels: undefined };
-      }
-      const spec = checkPixelSpec(header.pixelValues, deps.limits);
-      ({ type, tiles } = spec);
-      assembler = new ChunkAssembler(spec.byteLength, 'pixel_values');
-    } else {
-      if (!assembler)
-        throw new InvalidArgumentError('pixel_chunk before the header; send the EmbedHeader first');
-      assembler.push(kind.value);
+  const { header, payload } = await readChunkedStream(requests, EMBED_REQUEST_STREAM, (h) => {
+    if (h.cacheKey.length > MAX_CACHE_KEY_LENGTH) {
+      throw new InvalidArgumentError(
+        `cache_key is ${h.cacheKey.length} characters, over ${MAX_CACHE_KEY_LENGTH}; use the preprocess content_hash`,
+      );
     }
-  }
-  if (!header || !assembler)
-    throw new InvalidArgumentError('the request stream ended without an EmbedHeader');
-  const data = await toFloatTypeInSteps(floatView(assembler.finish(), type), deps.model.dtype);
+    floatTypeFromWire(h.outputDtype, 'output_dtype', deps.defaultOutputType);
+    if (!h.pixelValues) {
+      // A cache probe: answered without waiting for the client to close its side.
+      if (!h.cacheKey) throw new InvalidArgumentError('EmbedHeader needs pixel_values, a cache_key, or both');
+      return undefined;
+    }
+    const spec = checkPixelSpec(h.pixelValues, deps.limits);
+    ({ type, tiles } = spec);
+    return new ChunkAssembler(spec.byteLength, 'pixel_values');
+  });
+  if (!payload) return { header, pixels: undefined };
+  const data = await toFloatTypeInSteps(floatView(payload, type), deps.model.dtype);
   return { header, pixels: { data, tiles } };
 }
 
@@ -97,21 +90,16 @@ export async function* handleEmbed(
   );
   const bytes = floatBytes(await toFloatTypeInSteps(embeddings.data, outputType));
   const { tokensPerTile, embeddingDim } = deps.model;
-  yield {
-    kind: {
-      $case: 'result',
-      value: {
-        embeddings: {
-          dtype: floatTypeToWire(outputType),
-          shape: [embeddings.tiles * tokensPerTile, embeddingDim],
-          byteLength: bytes.byteLength,
-        },
-        numTiles: embeddings.tiles,
-        cacheHit,
-      },
+  const result: EmbedResult = {
+    embeddings: {
+      dtype: floatTypeToWire(outputType),
+      shape: [embeddings.tiles * tokensPerTile, embeddingDim],
+      byteLength: bytes.byteLength,
     },
+    numTiles: embeddings.tiles,
+    cacheHit,
   };
-  for (const chunk of chunkBytes(bytes)) yield { kind: { $case: 'embeddingChunk', value: chunk } };
+  yield* writeChunkedStream(EMBED_RESPONSE_STREAM, result, [bytes]);
 }
 
 /** VisionService/GetVisionInfo: what is loaded and how it runs. */

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { readModelDirectory, type ModelManifest } from '@internvl/model-config';
-import type { OrtProvider } from '@internvl/ort';
+import { visionIo, type ModelManifest } from '@internvl/model-config';
+import { readModelDirectory, type OrtProvider } from '@internvl/ort';
 import type { FloatArray, FloatType } from '@internvl/float-formats';
 import { InferenceThread, transferable } from '@internvl/service-kit';
 import type { InferenceThreadConfig, VisionRunRequest, VisionThreadReady } from './inference-protocol';
@@ -31,7 +31,7 @@ export class VisionModel {
 
   private constructor(
     readonly manifest: ModelManifest,
-    private readonly threadConfig: InferenceThreadConfig,
+    threadConfig: InferenceThreadConfig,
     warn: (message: string) => void,
   ) {
     this.currentProvider = threadConfig.provider;
@@ -53,10 +53,7 @@ export class VisionModel {
       manifest,
       {
         file,
-        dtype: manifest.visionDtype,
-        imageSize: manifest.config.imageSize,
-        tokensPerTile: manifest.config.numImageTokens,
-        embeddingDim: manifest.config.llm.hiddenSize,
+        io: visionIo(manifest.config, manifest.visionDtype),
         provider: options.provider,
         deviceId: options.deviceId,
         requireGpu: options.requireGpu,
@@ -84,17 +81,17 @@ export class VisionModel {
 
   /** Tile edge in pixels (448). */
   get imageSize(): number {
-    return this.threadConfig.imageSize;
+    return this.manifest.config.imageSize;
   }
 
   /** Embedding rows per tile (256). */
   get tokensPerTile(): number {
-    return this.threadConfig.tokensPerTile;
+    return this.manifest.config.numImageTokens;
   }
 
   /** Width of an embedding row: the LLM's hidden size. */
   get embeddingDim(): number {
-    return this.threadConfig.embeddingDim;
+    return this.manifest.config.llm.hiddenSize;
   }
 
   /** Values of one tile's pixel_values. */

@@ -21,7 +21,7 @@ import {
   type Served,
 } from './testing/vision-fixtures';
 import { createVisionApp } from './vision-app';
-import { embedRemote } from './vision-client';
+import { embedRemote } from '@internvl/tier-clients';
 import { VisionModel } from './vision-model';
 
 let work: string;

@@ -7,6 +7,7 @@ import { status, type ServiceError } from '@grpc/grpc-js';
 import { ElementType } from '@internvl/contracts';
 import { convertCheckpoint } from '@internvl/converter';
 import { f16ToF32, f32ToF16 } from '@internvl/float-formats';
+import { VISION_IO } from '@internvl/model-config';
 import { createSession, float16Tensor } from '@internvl/ort';
 import {
   buildTinyModel,
@@ -24,7 +25,12 @@ import {
   wire,
   type Served,
 } from './testing/vision-fixtures';
-import { embedRemote, embedRemoteCached, type EmbedPixels, type RemoteEmbedResult } from './vision-client';
+import {
+  embedRemote,
+  embedRemoteCached,
+  type EmbedPixels,
+  type RemoteEmbedResult,
+} from '@internvl/tier-clients';
 
 let work: string;
 let checkpoint: string;
@@ -87,7 +93,7 @@ describe('VisionService embeddings equal an in-process ORT run of the same model
   test('fp16 pixels in, default fp16 embeddings out: the fp32 result rounded to nearest even', async () => {
     const values = pixels(2, 1);
     const r = await embedRemote(main.client, {
-      pixels: wire(values, 'fp16'),
+      pixels: wire(values, 'float16'),
       outputDtype: ElementType.ELEMENT_TYPE_UNSPECIFIED,
     });
     assert.equal(r.result.embeddings?.dtype, ElementType.ELEMENT_TYPE_FLOAT16);
@@ -121,9 +127,11 @@ describe('VisionService embeddings equal an in-process ORT run of the same model
         provider: 'cpu',
         intraOpNumThreads: 1,
       });
-      const out = await session.run({ pixel_values: float16Tensor(f32ToF16(values), [1, 3, S, S]) });
+      const out = await session.run({
+        [VISION_IO.pixelValues]: float16Tensor(f32ToF16(values), [1, 3, S, S]),
+      });
       await session.release();
-      assert.deepEqual(f32(r.embeddings), f16ToF32(out.image_embeds!.data as Uint16Array));
+      assert.deepEqual(f32(r.embeddings), f16ToF32(out[VISION_IO.imageEmbeds]!.data as Uint16Array));
     } finally {
       await served.stop();
     }
@@ -132,7 +140,7 @@ describe('VisionService embeddings equal an in-process ORT run of the same model
 
 describe('VisionService batches tiles of concurrent requests', () => {
   test('8 concurrent requests run in fewer ORT runs than requests; each equals its solo result exactly', async () => {
-    const inputs = Array.from({ length: 8 }, (_, i) => wire(pixels(100 + i, 1), 'fp16'));
+    const inputs = Array.from({ length: 8 }, (_, i) => wire(pixels(100 + i, 1), 'float16'));
     const embed = (p: EmbedPixels) =>
       embedRemote(main.client, { pixels: p, outputDtype: ElementType.ELEMENT_TYPE_FLOAT32 });
     const solo: Buffer[] = [];
@@ -154,7 +162,7 @@ describe('VisionService batches tiles of concurrent requests', () => {
     const delay = monitorEventLoopDelay({ resolution: 5 });
     delay.enable();
     const r = await embedRemote(main.client, {
-      pixels: wire(values, 'fp16'),
+      pixels: wire(values, 'float16'),
       outputDtype: ElementType.ELEMENT_TYPE_FLOAT16,
     });
     delay.disable();
@@ -251,7 +259,7 @@ describe('VisionService caches embeddings by content hash', () => {
         'conversation-image',
         async () => {
           pixelSends++;
-          return wire(values, 'fp16');
+          return wire(values, 'float16');
         },
         ElementType.ELEMENT_TYPE_FLOAT16,
       );

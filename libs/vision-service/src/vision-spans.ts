@@ -1,15 +1,8 @@
 import { context, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
+import { SCOPE_NAME, SPAN_ATTR, SPAN_NAME } from '@internvl/service-kit';
 
-/** Span attribute names of the vision tier (one place, like a semconv file). */
-export const VISION_ATTR = {
-  tiles: 'internvl.vision.tiles',
-  cacheHit: 'internvl.vision.cache_hit',
-  queueWaitMs: 'internvl.vision.queue.wait_ms',
-  batchTiles: 'internvl.vision.batch.tiles',
-  batchRequests: 'internvl.vision.batch.requests',
-} as const;
-
-const tracer = trace.getTracer('internvl.vision');
+const tracer = trace.getTracer(SCOPE_NAME.vision);
+const ATTR = SPAN_ATTR.vision;
 
 /**
  * The two spans of one encoded request: `vision.queue` from submit until its batch starts, then
@@ -23,18 +16,18 @@ export class EncodeSpans {
 
   constructor(tiles: number) {
     this.queue = tracer.startSpan(
-      'vision.queue',
-      { attributes: { [VISION_ATTR.tiles]: tiles } },
+      SPAN_NAME.vision.queue,
+      { attributes: { [ATTR.tiles]: tiles } },
       this.parent,
     );
   }
 
   started(waitMs: number, batchTiles: number, batchRequests: number): void {
-    this.queue.setAttribute(VISION_ATTR.queueWaitMs, waitMs);
+    this.queue.setAttribute(ATTR.queueWaitMs, waitMs);
     this.queue.end();
     this.run = tracer.startSpan(
-      'vision.run',
-      { attributes: { [VISION_ATTR.batchTiles]: batchTiles, [VISION_ATTR.batchRequests]: batchRequests } },
+      SPAN_NAME.vision.run,
+      { attributes: { [ATTR.batchTiles]: batchTiles, [ATTR.batchRequests]: batchRequests } },
       this.parent,
     );
   }

@@ -1,28 +1,29 @@
 // Inference-thread entry of the vision tier (see InferenceThread in service-kit for why a thread).
 import { workerData } from 'node:worker_threads';
 import { FailedPreconditionError } from '@internvl/errors';
-import type { FloatArray } from '@internvl/float-formats';
-import { createSession, float16Tensor, float32Tensor, type OrtSession, type OrtTensor } from '@internvl/ort';
+import { floatTypeOf, type FloatArray } from '@internvl/float-formats';
+import { runDims, SYMBOLIC_DIMS } from '@internvl/model-config';
+import { createSession, float16Tensor, float32Tensor, type OrtSession } from '@internvl/ort';
 import { serveInferenceThread, transferable } from '@internvl/service-kit';
 import type { InferenceThreadConfig, VisionRunRequest, VisionThreadReady } from './inference-protocol';
-import { VISION_IO } from './vision-io';
 
 const config = workerData as InferenceThreadConfig;
+const { pixelValues, imageEmbeds } = config.io;
 
 // pixel_values [n,3,448,448] -> image_embeds [n,256,d]  (float32, or float16 for fp16 models)
 async function run(session: OrtSession, pixels: FloatArray, tiles: number): Promise<FloatArray> {
-  const S = config.imageSize;
-  const dims = [tiles, 3, S, S];
-  let input: OrtTensor;
-  if (config.dtype === 'float32' && pixels instanceof Float32Array) input = float32Tensor(pixels, dims);
-  else if (config.dtype === 'float16' && pixels instanceof Uint16Array) input = float16Tensor(pixels, dims);
-  else throw new FailedPreconditionError(`pixel_values must be ${config.dtype} for this model`);
-  const out = await session.run({ [VISION_IO.pixelValues]: input });
-  const embeds = out[VISION_IO.imageEmbeds];
-  const expected = [tiles, config.tokensPerTile, config.embeddingDim];
+  const sizes = { [SYMBOLIC_DIMS.tiles]: tiles };
+  const dims = runDims(pixelValues, sizes);
+  if (floatTypeOf(pixels) !== pixelValues.type) {
+    throw new FailedPreconditionError(`${pixelValues.name} must be ${pixelValues.type} for this model`);
+  }
+  const input = pixels instanceof Float32Array ? float32Tensor(pixels, dims) : float16Tensor(pixels, dims);
+  const out = await session.run({ [pixelValues.name]: input });
+  const embeds = out[imageEmbeds.name];
+  const expected = runDims(imageEmbeds, sizes);
   if (!embeds || embeds.dims.join() !== expected.join()) {
     throw new FailedPreconditionError(
-      `vision.onnx returned image_embeds [${embeds?.dims.join(', ')}], expected [${expected.join(', ')}] from the manifest`,
+      `vision.onnx returned ${imageEmbeds.name} [${embeds?.dims.join(', ')}], expected [${expected.join(', ')}] from the manifest`,
     );
   }
   const data: unknown = embeds.data;
@@ -40,8 +41,8 @@ serveInferenceThread<VisionRunRequest, VisionThreadReady, FloatArray>(async (war
     log: warn,
   });
   for (const [names, name] of [
-    [session.inputNames, VISION_IO.pixelValues],
-    [session.outputNames, VISION_IO.imageEmbeds],
+    [session.inputNames, pixelValues.name],
+    [session.outputNames, imageEmbeds.name],
   ] as const) {
     if (!names.includes(name)) {
       await session.release();

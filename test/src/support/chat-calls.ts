@@ -15,9 +15,9 @@ import {
   type StreamChatResponse,
   generationParams,
 } from '@internvl/contracts';
-import { preprocessRemote } from '@internvl/preprocess-service';
+import { preprocessRemote } from '@internvl/tier-clients';
 import { chunkBytes, createClient, duplexCall } from '@internvl/service-kit';
-import { embedRemote } from '@internvl/vision-service';
+import { embedRemote } from '@internvl/tier-clients';
 
 export interface Answer {
   prompt?: PromptInfo;

@@ -1,5 +1,6 @@
 import {
   credentials,
+  type ChannelCredentials,
   loadPackageDefinition,
   makeGenericClientConstructor,
   type ServiceError,
@@ -10,9 +11,13 @@ import { dirname, join } from 'node:path';
 
 const HealthClient = makeGenericClientConstructor(healthService, 'Health');
 
-/** grpc.health.v1 Check for `service` ('' = the whole server). */
-export function healthStatus(address: string, service = ''): Promise<string> {
-  const client = new HealthClient(address, credentials.createInsecure());
+/** grpc.health.v1 Check for `service` ('' = the whole server); plaintext unless `creds`. */
+export function healthStatus(
+  address: string,
+  service = '',
+  creds: ChannelCredentials = credentials.createInsecure(),
+): Promise<string> {
+  const client = new HealthClient(address, creds);
   return new Promise((resolve, reject) => {
     client.check({ service }, (err: ServiceError | null, res: { status: string }) => {
       client.close();
@@ -22,26 +27,23 @@ export function healthStatus(address: string, service = ''): Promise<string> {
   });
 }
 
-/** Service names listed over server reflection (grpc.reflection.v1). */
-export function listServices(address: string): Promise<string[]> {
+/** Service names listed over server reflection (grpc.reflection.v1); plaintext unless `creds`. */
+export function listServices(
+  address: string,
+  creds: ChannelCredentials = credentials.createInsecure(),
+): Promise<string[]> {
   const reflectionDir = join(dirname(require.resolve('@grpc/reflection/package.json')), 'build', 'proto');
   const definition = loadSync('grpc/reflection/v1/reflection.proto', { includeDirs: [reflectionDir] });
   const pkg = loadPackageDefinition(definition) as unknown as {
     grpc: {
       reflection: {
         v1: {
-          ServerReflection: new (
-            a: string,
-            c: ReturnType<typeof credentials.createInsecure>,
-          ) => import('@grpc/grpc-js').Client;
+          ServerReflection: new (a: string, c: ChannelCredentials) => import('@grpc/grpc-js').Client;
         };
       };
     };
   };
-  const client = new pkg.grpc.reflection.v1.ServerReflection(
-    address,
-    credentials.createInsecure(),
-  ) as unknown as {
+  const client = new pkg.grpc.reflection.v1.ServerReflection(address, creds) as unknown as {
     serverReflectionInfo(): import('@grpc/grpc-js').ClientDuplexStream<
       unknown,
       { listServicesResponse?: { service: Array<{ name: string }> } }
@@ -55,7 +57,10 @@ export function listServices(address: string): Promise<string[]> {
       call.end();
       client.close();
     });
-    call.on('error', reject);
+    call.on('error', (err) => {
+      client.close();
+      reject(err);
+    });
     call.write({ listServices: '' });
   });
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ModelManifest } from '@internvl/model-config';
+import { EMBED_IO, VISION_IO, type ModelManifest } from '@internvl/model-config';
 import {
   createSession,
   float32Tensor,
@@ -33,13 +33,13 @@ export class OrtModel {
 
   async imageEmbeds(pixels: Float32Array, tiles: number): Promise<Float32Array> {
     const S = this.manifest.config.imageSize;
-    const out = await this.vision.run({ pixel_values: float32Tensor(pixels, [tiles, 3, S, S]) });
-    return toFloat32(out.image_embeds!);
+    const out = await this.vision.run({ [VISION_IO.pixelValues]: float32Tensor(pixels, [tiles, 3, S, S]) });
+    return toFloat32(out[VISION_IO.imageEmbeds]!);
   }
 
   async embedIds(ids: number[]): Promise<Float32Array> {
-    const out = await this.embed.run({ input_ids: int64Tensor(ids, [1, ids.length]) });
-    return toFloat32(out.inputs_embeds!);
+    const out = await this.embed.run({ [EMBED_IO.inputIds]: int64Tensor(ids, [1, ids.length]) });
+    return toFloat32(out[EMBED_IO.inputsEmbeds]!);
   }
 
   /** Greedy decoding with the KV cache: image rows replace <IMG_CONTEXT> embeddings in order. */

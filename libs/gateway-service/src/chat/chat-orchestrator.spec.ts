@@ -119,7 +119,7 @@ describe('ChatOrchestrator over fake tiers', () => {
     );
   });
 
-  test('embeddings are asked for by content hash first; pixels travel only on a miss', async () => {
+  test('a re-sent image is found by the key the gateway computes: no preprocessing, no pixels', async () => {
     const engine = stack.engine();
     const input = chat(user(image('tiles=2 cat'), text('what is it?')));
     await drain(engine.stream(input, run()));
@@ -134,6 +134,31 @@ describe('ChatOrchestrator over fake tiers', () => {
       ],
       'probe (miss), pixels, then probe (hit) for the same image',
     );
+    assert.equal(stack.preprocess.calls.length, 1, 'the second chat preprocessed nothing');
+    assert.deepEqual(
+      stack.preprocess.calls[0]!.options,
+      TilingOptions.fromPartial({
+        minTiles: 1,
+        maxTiles: 12,
+        imageSize: 448,
+        useThumbnail: true,
+        dtype: ElementType.ELEMENT_TYPE_FLOAT16,
+      }),
+      'every option the key covers is sent, none left to the tier default',
+    );
+  });
+
+  test('with image_cache_lookup off every image is preprocessed; vision still answers from its cache', async () => {
+    const engine = stack.engine({}, { imageCacheLookup: false });
+    const input = chat(user(image('tiles=2 cat'), text('what is it?')));
+    const first = echoOf(await drain(engine.stream(input, run())));
+    const second = echoOf(await drain(engine.stream(input, run())));
+    assert.deepEqual(second, first);
+    assert.equal(stack.preprocess.calls.length, 2);
+    assert.deepEqual(
+      stack.vision.calls.map((c) => c.pixelBytes),
+      [2 * 24, 2 * 24],
+    );
   });
 
   test('more images than max_images is refused before any tier is called', async () => {
@@ -146,7 +171,7 @@ describe('ChatOrchestrator over fake tiers', () => {
     assert.equal(stack.preprocess.calls.length, 0);
   });
 
-  test('more tiles than max_total_tiles is refused after preprocessing, before vision', async () => {
+  test('more tiles than max_total_tiles is refused after preprocessing, before any pixels reach vision', async () => {
     const input = chat(user(image('tiles=5 a'), image('tiles=5 b'), text('?')));
     await assert.rejects(drain(stack.engine({ maxTotalTiles: 8 }).stream(input, run())), (err: unknown) => {
       assert.ok(err instanceof LimitExceededError);
@@ -156,7 +181,11 @@ describe('ChatOrchestrator over fake tiers', () => {
       );
       return true;
     });
-    assert.equal(stack.vision.calls.length, 0);
+    assert.deepEqual(
+      stack.vision.calls.map((c) => c.pixelBytes),
+      [undefined, undefined],
+      'only the cache probes',
+    );
     assert.equal(stack.llm.calls.length, 0);
   });
 
@@ -238,13 +267,13 @@ describe('ChatOrchestrator over fake tiers', () => {
         `${d.toISOString()} vs ${deadline.toISOString()}`,
       );
     }
-    await drain(stack.engine({}, 3_600_000).stream(chat(user(text('hi'))), run()));
+    await drain(stack.engine({}, { defaultTimeoutMs: 3_600_000 }).stream(chat(user(text('hi'))), run()));
     const defaulted = stack.llm.calls[1]!.deadline;
     assert.ok(
       defaulted && defaulted.getTime() > Date.now() + 3_000_000,
       'the default timeout became the deadline',
     );
-    await drain(stack.engine({}, 0).stream(chat(user(text('hi'))), run()));
+    await drain(stack.engine({}, { defaultTimeoutMs: 0 }).stream(chat(user(text('hi'))), run()));
     assert.equal(stack.llm.calls[2]!.deadline, undefined);
   });
 

@@ -42,8 +42,9 @@ test('one trace covers the gateway call, a span per hop, and every tier it calls
     await service.stop();
     stack.stop();
   }
-  // caller + gateway client and server + chat + 3 hops + (client + server) for preprocess, 2 vision calls (probe, pixels) and llm.
-  const spans = await spansOfTrace(traceId, 3 + 1 + 3 + 2 * 4);
+  // caller + gateway client and server + chat + 4 hops + (client + server) for the embedding
+  // lookup (a miss), preprocess, vision (pixels) and llm.
+  const spans = await spansOfTrace(traceId, 3 + 1 + 4 + 2 * 4);
   const named = (name: string, kind?: number) =>
     spans.filter((s) => s.name.includes(name) && (kind === undefined || s.kind === kind));
   const one = (name: string, kind?: number) => {
@@ -60,14 +61,15 @@ test('one trace covers the gateway call, a span per hop, and every tier it calls
   const chatSpan = one('gateway.chat');
   assert.equal(chatSpan.parentSpanId, gatewayServer.spanId);
   for (const [hop, rpc, calls] of [
+    ['gateway.embedding_lookup', 'VisionService/Embed', 1],
     ['gateway.preprocess', 'PreprocessService/Preprocess', 1],
-    ['gateway.vision', 'VisionService/Embed', 2],
+    ['gateway.vision', 'VisionService/Embed', 1],
     ['gateway.llm', 'LlmService/Generate', 1],
   ] as const) {
     const hopSpan = one(hop);
     assert.equal(hopSpan.parentSpanId, chatSpan.spanId, `${hop} is under gateway.chat`);
-    const clients = named(rpc, CLIENT);
-    assert.equal(clients.length, calls, `${rpc} client spans`);
+    const clients = named(rpc, CLIENT).filter((s) => s.parentSpanId === hopSpan.spanId);
+    assert.equal(clients.length, calls, `${rpc} client spans under ${hop}`);
     for (const client of clients) {
       assert.equal(client.parentSpanId, hopSpan.spanId, `${rpc} client span is under ${hop}`);
       const server = spans.find((s) => s.kind === SERVER && s.parentSpanId === client.spanId);

@@ -1,7 +1,28 @@
 import { InvalidArgumentError, OutOfRangeError } from '@internvl/errors';
-import { estimateImageTiles } from '@internvl/preprocess-service';
+import { readImageHeader } from '@internvl/image-format';
+import { planTiles } from '@internvl/imaging';
 import type { ChatImage } from '../downstream/preprocess-image';
 import type { ServedModelInfo } from '../downstream/served-model';
+
+/** InternVL's tile edge, assumed while the vision tier has not said (as the preprocess tier does). */
+const DEFAULT_IMAGE_SIZE = 448;
+
+/**
+ * The tiles the preprocess tier will make of an image, from its header alone (no pixel decoded);
+ * undefined when the header cannot be read (the tier will say why).
+ */
+function headerTiles(image: ChatImage, imageSize: number): number | undefined {
+  const { tiling } = image;
+  const header = readImageHeader(image.data, tiling.autoOrient);
+  if (!header) return undefined;
+  const minNum = tiling.minTiles || 1;
+  return planTiles(header.width, header.height, {
+    minNum,
+    maxNum: Math.max(tiling.maxTiles, minNum),
+    imageSize: tiling.imageSize || imageSize,
+    useThumbnail: tiling.useThumbnail ?? true,
+  }).numTiles;
+}
 
 /**
  * What can be checked of a chat's images before any is preprocessed, from the request, the
@@ -10,10 +31,7 @@ import type { ServedModelInfo } from '../downstream/served-model';
  * tells it (undefined where the header cannot be read; the preprocess tier then says why), for
  * the caller's tile budget check.
  */
-export async function checkImagesEarly(
-  images: ChatImage[],
-  model: ServedModelInfo,
-): Promise<(number | undefined)[]> {
+export function checkImagesEarly(images: ChatImage[], model: ServedModelInfo): (number | undefined)[] {
   const imageSize = model.imageSize;
   if (imageSize !== undefined) {
     for (const image of images) {
@@ -25,19 +43,16 @@ export async function checkImagesEarly(
       }
     }
   }
-  const defaults = { minTiles: 1, maxTiles: 12, imageSize: imageSize ?? 448, dtype: 'fp16' as const };
-  const tiles = await Promise.all(
-    images.map(async (image) => {
-      try {
-        return await estimateImageTiles(image.data, image.tiling, defaults);
-      } catch (err) {
-        if (err instanceof InvalidArgumentError) {
-          throw new InvalidArgumentError(`${image.label}: ${err.message}`, { cause: err });
-        }
-        throw err;
+  const tiles = images.map((image) => {
+    try {
+      return headerTiles(image, imageSize ?? DEFAULT_IMAGE_SIZE);
+    } catch (err) {
+      if (err instanceof InvalidArgumentError) {
+        throw new InvalidArgumentError(`${image.label}: ${err.message}`, { cause: err });
       }
-    }),
-  );
+      throw err;
+    }
+  });
   const { tokensPerTile, maxContextTokens } = model;
   if (tokensPerTile !== undefined && maxContextTokens !== undefined) {
     // An image whose header cannot be read makes at least one tile.

@@ -1,6 +1,6 @@
 import { ElementType, ImageLayout, type TilingOptions } from '@internvl/contracts';
 import { InvalidArgumentError } from '@internvl/errors';
-import { MAX_TILES_LIMIT } from '@internvl/preprocess-service';
+import { MAX_TILES_LIMIT } from '@internvl/imaging';
 
 const IMAGE_LAYOUTS = new Set<number>([
   ImageLayout.IMAGE_LAYOUT_UNSPECIFIED,

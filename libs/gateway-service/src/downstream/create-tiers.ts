@@ -1,15 +1,16 @@
 import type { ChannelCredentials, ChannelOptions, Client } from '@grpc/grpc-js';
 import { LlmServiceClient, PreprocessServiceClient, VisionServiceClient } from '@internvl/contracts';
 import { ConfigError, createClient, type ClientConfig, type Logger } from '@internvl/service-kit';
+import { ReplicaPool } from '@internvl/tier-clients';
 import { gatewayOption } from '../gateway-config';
 import { downstreamMessageBytes, type PublicLimits } from './downstream-limits';
+import { downstreamTls, type DownstreamTls, type DownstreamTlsOptions } from './downstream-tls';
 import type { Tier, TierName, Tiers } from './tier';
 
-export interface TierAddresses extends PublicLimits {
+export interface TierAddresses extends PublicLimits, DownstreamTlsOptions {
   preprocess_addr: readonly string[];
   vision_addr: readonly string[];
   llm_addr: readonly string[];
-  downstream_tls_ca_file: string;
   /** Reconnect backoff of the tier channels (defaults: DEFAULT_RECONNECT_BACKOFF). */
   downstream_reconnect_initial_backoff_ms?: number;
   downstream_reconnect_max_backoff_ms?: number;
@@ -31,7 +32,7 @@ function tier<C extends Client>(
   name: TierName,
   Ctor: ClientConstructor<C>,
   addresses: readonly string[],
-  tlsCaFile: string,
+  tls: DownstreamTls,
   messageBytes: number,
   reconnectBackoff: ClientConfig['reconnectBackoff'],
   log?: Logger,
@@ -41,23 +42,35 @@ function tier<C extends Client>(
     addresses,
     maxReceiveMessageBytes: messageBytes,
     maxSendMessageBytes: messageBytes,
-    tlsCaFile: tlsCaFile || undefined,
+    ...tls,
     reconnectBackoff,
   };
   try {
     const address = addresses.join(',');
-    return { name, address, client: createClient(Ctor, config), log: log?.child({ tier: name, address }) };
+    const client = createClient(Ctor, config);
+    const replicas = new ReplicaPool<C>({
+      addresses,
+      // A replica dialed by the IP its DNS name resolved to is checked against that name's certificate.
+      createClient: (target, dnsName) =>
+        createClient(Ctor, {
+          ...config,
+          addresses: [target],
+          tlsServerName: config.tlsServerName ?? dnsName,
+        }),
+    });
+    return { name, address, client, replicas, log: log?.child({ tier: name, address }) };
   } catch (err) {
     throw new ConfigError(`${gatewayOption(key)}: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 
 /**
- * Clients of the three downstream tiers (round-robin over each tier's replicas); `log` receives
- * their failures with the addresses clients are not told.
+ * Clients of the three downstream tiers: one balanced over each tier's replicas (info calls,
+ * health) and one per replica (routed chat calls); `log` receives their failures with the
+ * addresses clients are not told.
  */
 export function createTiers(config: TierAddresses, log?: Logger): Tiers {
-  const ca = config.downstream_tls_ca_file;
+  const tls = downstreamTls(config);
   const bytes = downstreamMessageBytes(config);
   const backoff = {
     initialMs: config.downstream_reconnect_initial_backoff_ms ?? DEFAULT_RECONNECT_BACKOFF.initialMs,
@@ -72,17 +85,22 @@ export function createTiers(config: TierAddresses, log?: Logger): Tiers {
   try {
     return {
       preprocess: keep(
-        tier('preprocess', PreprocessServiceClient, config.preprocess_addr, ca, bytes, backoff, log),
+        tier('preprocess', PreprocessServiceClient, config.preprocess_addr, tls, bytes, backoff, log),
       ),
-      vision: keep(tier('vision', VisionServiceClient, config.vision_addr, ca, bytes, backoff, log)),
-      llm: keep(tier('llm', LlmServiceClient, config.llm_addr, ca, bytes, backoff, log)),
+      vision: keep(tier('vision', VisionServiceClient, config.vision_addr, tls, bytes, backoff, log)),
+      llm: keep(tier('llm', LlmServiceClient, config.llm_addr, tls, bytes, backoff, log)),
     };
   } catch (err) {
-    for (const t of made) t.client.close();
+    for (const t of made) closeTier(t);
     throw err;
   }
 }
 
+function closeTier(t: Tier<Client>): void {
+  t.client.close();
+  t.replicas.close();
+}
+
 export function closeTiers(tiers: Tiers): void {
-  for (const t of [tiers.preprocess, tiers.vision, tiers.llm]) t.client.close();
+  for (const t of [tiers.preprocess, tiers.vision, tiers.llm]) closeTier(t);
 }

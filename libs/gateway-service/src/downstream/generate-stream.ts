@@ -1,50 +1,46 @@
 import { context, trace, type Context } from '@opentelemetry/api';
-import type {
-  GenerateHeader,
-  GenerateRequest,
-  GenerateResponse,
-  LlmServiceClient,
-} from '@internvl/contracts';
-import { callOptions, chunkBytes, duplexCall } from '@internvl/service-kit';
+import type { GenerateHeader, GenerateResponse, LlmServiceClient } from '@internvl/contracts';
+import { SPAN_ATTR, SPAN_NAME } from '@internvl/service-kit';
+import { generateRemote, streamWithFailover } from '@internvl/tier-clients';
 import { hopError } from './hop-error';
-import { GATEWAY_ATTR, gatewayTracer, recordFailure } from './hop-span';
+import { gatewayTracer, recordFailure } from './hop-span';
 import type { HopOptions, Tier } from './tier';
-
-function* generateRequests(
-  header: GenerateHeader,
-  embeddings: readonly Uint8Array[],
-): Generator<GenerateRequest> {
-  yield { kind: { $case: 'header', value: header } };
-  for (const image of embeddings) {
-    for (const chunk of chunkBytes(image)) yield { kind: { $case: 'embeddingChunk', value: chunk } };
-  }
-}
 
 /**
  * LlmService/Generate in a 'gateway.llm' span: writes the header, then each image's embedding
- * bytes (in header order, ≤ 1 MiB chunks), and yields the llm's events. Aborting `hop.signal`
- * or leaving the loop early cancels the call, which stops the sequence in the llm.
+ * bytes (in header order, ≤ 1 MiB chunks), and yields the llm's events. The replica is the one
+ * `route` ranks first (a conversation's key keeps its rounds where its prefix is cached;
+ * undefined goes in turn); one that fails before the first token is replaced by the next.
+ * Aborting `hop.signal` or leaving the loop early cancels the call, which stops the sequence in
+ * the llm.
  */
 export async function* generateStream(
   tier: Tier<LlmServiceClient>,
   header: GenerateHeader,
   embeddings: readonly Uint8Array[],
+  route: string | undefined,
   hop: HopOptions,
   parent: Context,
 ): AsyncGenerator<GenerateResponse> {
   const span = gatewayTracer.startSpan(
-    'gateway.llm',
-    { attributes: { [GATEWAY_ATTR.images]: embeddings.length } },
+    SPAN_NAME.gateway.llm,
+    { attributes: { [SPAN_ATTR.gateway.images]: embeddings.length } },
     parent,
   );
   try {
-    const call = context.with(trace.setSpan(parent, span), () =>
-      tier.client.generate(hop.metadata, callOptions(hop.deadline)),
+    const hopContext = trace.setSpan(parent, span);
+    const responses = streamWithFailover(
+      tier.replicas.candidates(route),
+      // Started in the span's context so the gRPC client span (and the llm's) hang under it.
+      (replica) => context.with(hopContext, () => generateRemote(replica.client, header, embeddings, hop)),
+      // Until a token (or the finish) arrives the client has seen nothing: a dead replica is retried.
+      (response) => response.kind?.$case !== 'prompt',
     );
-    for await (const response of duplexCall(call, generateRequests(header, embeddings), hop.signal)) {
+    for await (const response of responses) {
       if (response.kind?.$case === 'finish') {
-        span.setAttribute(GATEWAY_ATTR.completionTokens, response.kind.value.usage?.completionTokens ?? 0);
-        span.setAttribute(GATEWAY_ATTR.cachedTokens, response.kind.value.usage?.cachedTokens ?? 0);
+        const usage = response.kind.value.usage;
+        span.setAttribute(SPAN_ATTR.genAi.usageOutputTokens, usage?.completionTokens ?? 0);
+        span.setAttribute(SPAN_ATTR.genAi.usageCacheReadInputTokens, usage?.cachedTokens ?? 0);
       }
       yield response;
     }

@@ -9,9 +9,9 @@ import {
   UnavailableError,
 } from '@internvl/errors';
 import { hopError, withPrefix } from './hop-error';
-import type { Tier } from './tier';
+import type { TierIdentity } from './tier';
 
-const vision: Tier<unknown> = { name: 'vision', address: '127.0.0.1:50052', client: undefined };
+const vision: TierIdentity = { name: 'vision', address: '127.0.0.1:50052' };
 
 function serviceError(code: status, details: string) {
   return Object.assign(new Error(`${code} ${details}`), { code, details, metadata: new Metadata() });
@@ -19,8 +19,8 @@ function serviceError(code: status, details: string) {
 
 test('UNAVAILABLE and DEADLINE_EXCEEDED name the tier, never its address; the log gets it (issue #13)', () => {
   const logged: unknown[] = [];
-  const log = { warn: (fields: unknown) => logged.push(fields) } as unknown as Tier<unknown>['log'];
-  const tier: Tier<unknown> = { ...vision, log };
+  const log = { warn: (fields: unknown) => logged.push(fields) } as unknown as TierIdentity['log'];
+  const tier: TierIdentity = { ...vision, log };
   const down = hopError(
     serviceError(
       status.UNAVAILABLE,

@@ -7,7 +7,7 @@ import {
   isDomainError,
 } from '@internvl/errors';
 import { messageSizeError } from './message-size-error';
-import type { Tier } from './tier';
+import type { TierIdentity } from './tier';
 
 /** A status received from another tier (grpc-js ServiceError shape). */
 export function isServiceError(err: unknown): err is ServiceError {
@@ -50,7 +50,7 @@ const NOT_ABOUT_THE_IMAGE = new Set<number>([Status.CANCELLED]);
  * `remote_addr=host:port`): those go to the tier's log only. With `image` (e.g. "image 2
  * (message 1, part 3)"), a downstream complaint about the image names it. Other codes pass through.
  */
-export function hopError(err: unknown, tier: Tier<unknown>, image?: string): unknown {
+export function hopError(err: unknown, tier: TierIdentity, image?: string): unknown {
   if (!isServiceError(err)) return err;
   const tooLarge = messageSizeError(err, tier);
   if (tooLarge) {
@@ -72,7 +72,7 @@ export function hopError(err: unknown, tier: Tier<unknown>, image?: string): unk
   return withPrefix(err, image);
 }
 
-function logHopFailure(tier: Tier<unknown>, err: ServiceError): void {
+function logHopFailure(tier: TierIdentity, err: ServiceError): void {
   tier.log?.warn(
     { tier: tier.name, address: tier.address, code: Status[err.code], details: err.details },
     `call to the ${tier.name} tier failed`,

@@ -1,17 +1,8 @@
 import { context, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import { SCOPE_NAME } from '@internvl/service-kit';
 
 /** The gateway's tracer: one span per chat and one per downstream hop under it. */
-export const gatewayTracer = trace.getTracer('internvl.gateway');
-
-/** Span attribute names of the gateway (one place, like a semconv file). */
-export const GATEWAY_ATTR = {
-  images: 'internvl.gateway.images',
-  image: 'internvl.gateway.image',
-  tiles: 'internvl.gateway.tiles',
-  cacheHit: 'internvl.vision.cache_hit',
-  completionTokens: 'internvl.llm.completion_tokens',
-  cachedTokens: 'gen_ai.usage.cache_read.input_tokens',
-} as const;
+export const gatewayTracer = trace.getTracer(SCOPE_NAME.gateway);
 
 export function recordFailure(span: Span, err: unknown): void {
   span.recordException(err instanceof Error ? err : String(err));

@@ -1,7 +1,7 @@
 import { status as Status, type ServiceError } from '@grpc/grpc-js';
 import { LimitExceededError } from '@internvl/errors';
 import { DOWNSTREAM_LIMIT_HINT } from './downstream-limits';
-import type { Tier } from './tier';
+import type { TierIdentity } from './tier';
 
 // grpc-js's own size checks ("Sent/Received message larger than max (a vs. b)") and the tiers'
 // ("request message is N bytes, over the limit of …").
@@ -12,7 +12,7 @@ const SIZE_REFUSAL = /message larger than max|^request message is \d+ bytes, ove
  * LimitExceededError (400 / INVALID_ARGUMENT, never 429) naming the hop and the options; any
  * other error is undefined.
  */
-export function messageSizeError(err: ServiceError, tier: Tier<unknown>): LimitExceededError | undefined {
+export function messageSizeError(err: ServiceError, tier: TierIdentity): LimitExceededError | undefined {
   if (err.code !== Status.RESOURCE_EXHAUSTED && err.code !== Status.INVALID_ARGUMENT) return undefined;
   if (!SIZE_REFUSAL.test(err.details)) return undefined;
   return new LimitExceededError(

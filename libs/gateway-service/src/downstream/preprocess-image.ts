@@ -1,8 +1,9 @@
 import type { Context } from '@opentelemetry/api';
 import type { PreprocessServiceClient, TilingOptions } from '@internvl/contracts';
-import { preprocessRemote, type RemotePreprocessResult } from '@internvl/preprocess-service';
+import { SPAN_ATTR, SPAN_NAME } from '@internvl/service-kit';
+import { preprocessRemote, withFailover, type RemotePreprocessResult } from '@internvl/tier-clients';
 import { hopError } from './hop-error';
-import { GATEWAY_ATTR, inHopSpan } from './hop-span';
+import { inHopSpan } from './hop-span';
 import type { HopOptions, Tier } from './tier';
 
 /** One image of a chat on its way to the preprocess tier. */
@@ -14,22 +15,23 @@ export interface ChatImage {
   label: string;
 }
 
-/** PreprocessService/Preprocess for one image, in a 'gateway.preprocess' span. */
+/**
+ * PreprocessService/Preprocess for one image, in a 'gateway.preprocess' span: on the replicas in
+ * turn, retried once on another replica when one is down or full (preprocessing is idempotent).
+ */
 export function preprocessImage(
   tier: Tier<PreprocessServiceClient>,
   image: ChatImage,
   hop: HopOptions,
   parent: Context,
 ): Promise<RemotePreprocessResult> {
-  return inHopSpan('gateway.preprocess', parent, { [GATEWAY_ATTR.image]: image.label }, async (span) => {
+  const attributes = { [SPAN_ATTR.gateway.image]: image.label };
+  return inHopSpan(SPAN_NAME.gateway.preprocess, parent, attributes, async (span) => {
     try {
-      const preprocessed = await preprocessRemote(
-        tier.client,
-        image.data,
-        { options: image.tiling, returnTiles: false },
-        hop,
+      const preprocessed = await withFailover(tier.replicas.candidates(), (replica) =>
+        preprocessRemote(replica.client, image.data, { options: image.tiling, returnTiles: false }, hop),
       );
-      span.setAttribute(GATEWAY_ATTR.tiles, preprocessed.result.numTiles);
+      span.setAttribute(SPAN_ATTR.gateway.tiles, preprocessed.result.numTiles);
       return preprocessed;
     } catch (err) {
       throw hopError(err, tier, image.label);

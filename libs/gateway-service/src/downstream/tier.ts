@@ -1,20 +1,27 @@
-import type { Metadata } from '@grpc/grpc-js';
+import type { Client, Metadata } from '@grpc/grpc-js';
 import type { LlmServiceClient, PreprocessServiceClient, VisionServiceClient } from '@internvl/contracts';
 import type { Logger } from '@internvl/service-kit';
+import type { ReplicaPool } from '@internvl/tier-clients';
 
 export type TierName = 'preprocess' | 'vision' | 'llm';
 
 /**
- * A downstream tier: its client and the address it was configured with (logged when the tier
+ * A downstream tier: its clients and the address it was configured with (logged when the tier
  * fails to answer; never shown to clients, who see only the tier's name).
  */
-export interface Tier<C> {
+export interface Tier<C extends Client = Client> {
   name: TierName;
   address: string;
+  /** Balanced over every replica: info calls and health checks. */
   client: C;
+  /** One client per replica: the calls of a chat, routed by key and failed over. */
+  replicas: ReplicaPool<C>;
   /** Where a failure to reach the tier is logged with its address and grpc-js's details. */
   log?: Logger;
 }
+
+/** What names a tier in errors and logs. */
+export type TierIdentity = Pick<Tier, 'name' | 'address' | 'log'>;
 
 /** The three tiers a chat goes through. */
 export interface Tiers {

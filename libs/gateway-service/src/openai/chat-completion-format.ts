@@ -96,6 +96,7 @@ export function openAiUsage(usage: Usage | undefined) {
     prompt_tokens: prompt,
     completion_tokens: completion,
     total_tokens: prompt + completion,
-    prompt_tokens_details: { cached_tokens: usage?.cachedTokens ?? 0 },
+    // image_tokens (non-standard): the prompt's image tokens (<IMG_CONTEXT>), part of prompt_tokens.
+    prompt_tokens_details: { cached_tokens: usage?.cachedTokens ?? 0, image_tokens: usage?.imageTokens ?? 0 },
   };
 }

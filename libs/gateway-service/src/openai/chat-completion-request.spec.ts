@@ -181,6 +181,29 @@ describe('parseChatCompletionRequest maps the OpenAI body', () => {
     ]);
   });
 
+  test("an image's own max_num (non-standard image_url.max_num) wins over the request's max_num and over detail", () => {
+    const image = (extra: Record<string, unknown>) => ({
+      type: 'image_url',
+      image_url: { url: 'data:image/png;base64,AA==', ...extra },
+    });
+    const request = parse({
+      max_num: 4,
+      messages: [{ role: 'user', content: [image({ max_num: 2 }), image({ max_num: 9, detail: 'low' })] }],
+    });
+    assert.deepEqual(
+      request.messages[0].parts.map((p) => (p.type === 'image' ? p.maxTiles : undefined)),
+      [2, 9],
+    );
+    const field = 'messages[0].content[0].image_url.max_num';
+    for (const bad of [0, 41, 2.5, '3']) {
+      rejects(
+        { messages: [{ role: 'user', content: [image({ max_num: bad })] }] },
+        new RegExp(`'${field.replace(/[[\].]/g, '\\$&')}' must be`),
+        field,
+      );
+    }
+  });
+
   test('stream and stream_options.include_usage', () => {
     const request = parse({ stream: true, stream_options: { include_usage: true } });
     assert.equal(request.stream, true);

@@ -237,11 +237,19 @@ function parseImagePart(part: JsonObject, param: string, maxTiles: number): Requ
       `${param}.image_url.detail`,
     );
   }
+  // Non-standard: the image's own max_num (the playground sends one per image) wins over the
+  // request's max_num and over detail.
+  const field = `${param}.image_url.max_num`;
+  const ownMaxTiles = optionalNumber({ [field]: image.max_num }, field, {
+    integer: true,
+    min: 1,
+    max: MAX_TILES_LIMIT,
+  });
   // 'low' = one 448px tile (the whole image downscaled), InternVL's cheapest view of an image.
   return {
     type: 'image',
     url: image.url,
-    maxTiles: detail === 'low' ? 1 : maxTiles,
+    maxTiles: ownMaxTiles ?? (detail === 'low' ? 1 : maxTiles),
     param: `${param}.image_url.url`,
   };
 }

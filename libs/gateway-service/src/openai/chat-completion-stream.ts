@@ -14,6 +14,8 @@ export interface CompletionRun {
   log: Logger;
   /** The request asked for logprobs: chunks and the completion carry them. */
   logprobs?: boolean;
+  /** Called when the first generated text has been written (streamed answers). */
+  onFirstToken?: () => void;
 }
 
 /**
@@ -53,7 +55,10 @@ export async function streamCompletion(res: ServerResponse, run: CompletionRun, 
         const { index } = kind.value;
         const c = await choice(index);
         c.pending.push(...kind.value.logprobs);
-        if (kind.value.text !== '') await sse.send(content(c, kind.value.text, index));
+        if (kind.value.text !== '') {
+          await sse.send(content(c, kind.value.text, index));
+          run.onFirstToken?.();
+        }
       } else if (kind?.$case === 'finish') {
         const { index } = kind.value;
         const c = await choice(index);

@@ -27,6 +27,7 @@ export interface ChatRouteOptions {
 export function chatCompletionsRoute(options: ChatRouteOptions): Route {
   return {
     pattern: /^\/v1\/chat\/completions$/,
+    template: '/v1/chat/completions',
     methods: { POST: (ctx) => handleChatCompletion(ctx, options) },
   };
 }
@@ -48,7 +49,14 @@ async function handleChatCompletion(ctx: RequestContext, options: ChatRouteOptio
     );
     const format = new ChatCompletionFormat(options.modelName);
     const events = options.engine.stream(input, { signal, deadline });
-    const run: CompletionRun = { events, format, signal, log: ctx.log, logprobs: request.params.logprobs };
+    const run: CompletionRun = {
+      events,
+      format,
+      signal,
+      log: ctx.log,
+      logprobs: request.params.logprobs,
+      onFirstToken: ctx.firstToken,
+    };
     if (request.stream) await streamCompletion(ctx.res, run, request.includeUsage);
     else await sendCompletion(ctx.res, run);
   } catch (err) {

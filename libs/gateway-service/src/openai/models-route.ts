@@ -8,11 +8,13 @@ export function modelRoutes(modelName: string, created: number): Route[] {
   return [
     {
       pattern: /^\/v1\/models$/,
+      template: '/v1/models',
       methods: { GET: ({ res }) => sendJson(res, 200, { object: 'list', data: [model] }) },
     },
     {
       // Model ids may contain slashes (OpenGVLab/InternVL2-1B).
       pattern: /^\/v1\/models\/(?<id>.+)$/,
+      template: '/v1/models/{model}',
       methods: {
         GET: ({ res, params }) => {
           const id = safeDecode(params.id);

@@ -25,7 +25,7 @@ describe('the official openai client talks to this server', () => {
       prompt_tokens: 12,
       completion_tokens: 3,
       total_tokens: 15,
-      prompt_tokens_details: { cached_tokens: 0 },
+      prompt_tokens_details: { cached_tokens: 0, image_tokens: 0 },
     });
     assert.equal(server.engine.lastInput.params?.maxNewTokens, 16);
   });

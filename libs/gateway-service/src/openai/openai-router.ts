@@ -10,6 +10,8 @@ export interface RequestContext {
   log: Logger;
   /** Named groups of the route's pattern. */
   params: Record<string, string>;
+  /** The first generated text of a streamed answer was written (the gateway's TTFT). */
+  firstToken(): void;
 }
 
 export type RouteHandler = (ctx: RequestContext) => Promise<void> | void;
@@ -17,6 +19,8 @@ export type RouteHandler = (ctx: RequestContext) => Promise<void> | void;
 export interface Route {
   /** Matched against the whole path (query string removed, trailing slash ignored). */
   pattern: RegExp;
+  /** The path as metrics name it, parameters in braces: `/v1/models/{model}`. */
+  template: string;
   methods: Partial<Record<string, RouteHandler>>;
   /** Served without an API key (health checks). */
   public?: boolean;
@@ -59,6 +63,11 @@ function answerOptions(allowed: readonly string[]): RouteHandler {
     res.writeHead(204, { allow: allowed.join(', ') });
     res.end();
   };
+}
+
+/** The template of the route whose pattern matches `path` (any method), if one does. */
+export function routeTemplate(routes: readonly Route[], path: string): string | undefined {
+  return routes.find((route) => route.pattern.test(path))?.template;
 }
 
 export function pathOf(url: string | undefined): string {

@@ -157,7 +157,7 @@ describe('stream=false answers with one chat.completion', () => {
         prompt_tokens: 12,
         completion_tokens: 3,
         total_tokens: 15,
-        prompt_tokens_details: { cached_tokens: 0 },
+        prompt_tokens_details: { cached_tokens: 0, image_tokens: 0 },
       },
     });
   });
@@ -233,7 +233,7 @@ describe('stream=true answers with server-sent chat.completion.chunk events', ()
             prompt_tokens: 12,
             completion_tokens: 3,
             total_tokens: 15,
-            prompt_tokens_details: { cached_tokens: 0 },
+            prompt_tokens_details: { cached_tokens: 0, image_tokens: 0 },
           },
         },
       ]),

@@ -7,12 +7,14 @@ import { apiKeyRefusal, checkBearer } from '../auth/api-keys';
 import type { ChatEngine } from '../chat/chat-engine';
 import { chatCompletionsRoute } from './chat-completions-route';
 import type { TierReadiness } from '../downstream/tier-health';
+import { httpRouteLabel, NO_MEASURE, type GatewayMetrics } from '../gateway-metrics';
 import { healthRoute } from './health-route';
 import { readyRoute } from './ready-route';
 import { sendError } from './http-json';
 import { modelRoutes } from './models-route';
 import { invalidApiKey } from './openai-errors';
-import { pathOf, resolveRoute, type Route } from './openai-router';
+import { pathOf, resolveRoute, routeTemplate, type Route } from './openai-router';
+import { playgroundRoutes, type PlaygroundAssets } from './playground-route';
 import { withServerSpan } from './request-span';
 import { RequestTracker } from './request-tracker';
 import { serverTimeouts } from './server-timeouts';
@@ -32,7 +34,8 @@ export interface OpenAiServerOptions {
   remoteImageHosts: readonly string[];
   /** Tiles per image when the request has no `max_num`. */
   defaultMaxTiles: number;
-  tls?: { cert: Buffer; key: Buffer };
+  /** HTTPS; with `clientCa`, mutual TLS: a connection without a client certificate it signed is refused. */
+  tls?: { cert: Buffer; key: Buffer; clientCa?: Buffer };
   /** Most time to receive a request's headers (Node's headersTimeout); 0 = no limit. */
   headersTimeoutMs?: number;
   /** Most time to receive a whole request, body included (Node's requestTimeout); 0 = no limit. */
@@ -41,6 +44,10 @@ export interface OpenAiServerOptions {
   maxConnections?: number;
   /** Downstream readiness for GET /ready (absent: no /ready route). */
   readiness?: () => TierReadiness;
+  /** Requests by route and status, and the time to first token of streamed answers. */
+  metrics?: GatewayMetrics;
+  /** The browser playground's files, served at / and /playground/* (absent: 404 there). */
+  playground?: PlaygroundAssets;
   log: Logger;
 }
 
@@ -68,22 +75,34 @@ export async function startOpenAiServer(options: OpenAiServerOptions): Promise<O
     ...(options.readiness ? [readyRoute(options.readiness)] : []),
     ...modelRoutes(options.modelName, Math.floor(Date.now() / 1000)),
     chatCompletionsRoute({ ...options, remoteImageTimeoutMs: REMOTE_IMAGE_TIMEOUT_MS }),
+    ...(options.playground ? playgroundRoutes(options.playground) : []),
   ];
   const handle = (req: IncomingMessage, res: ServerResponse) => {
+    const method = req.method ?? 'GET';
+    const path = pathOf(req.url);
+    const measure =
+      options.metrics?.request(httpRouteLabel(method, routeTemplate(routes, path))) ?? NO_MEASURE;
+    // The status sent; 499 (as nginx logs it) when the client left before any response.
+    res.once('close', () => measure.end(res.headersSent ? String(res.statusCode) : '499'));
     if (tracker.draining) {
       // A new request on a kept-alive socket while draining: refused, and the socket closed.
       res.setHeader('connection', 'close');
       return sendError(res, new UnavailableError('the server is shutting down'), log);
     }
     const controller = tracker.track(res);
-    const method = req.method ?? 'GET';
-    const path = pathOf(req.url);
     const requestLog = log.child({ method, path });
     void withServerSpan(req, res, method, path, async () => {
       try {
         const route = resolveRoute(routes, method, path);
         if (!route.public) authorize(req, options.apiKeys);
-        await route.handler({ req, res, signal: controller.signal, log: requestLog, params: route.params });
+        await route.handler({
+          req,
+          res,
+          signal: controller.signal,
+          log: requestLog,
+          params: route.params,
+          firstToken: measure.firstToken,
+        });
       } catch (err) {
         sendError(res, err, requestLog);
       }
@@ -92,7 +111,19 @@ export async function startOpenAiServer(options: OpenAiServerOptions): Promise<O
 
   const timeouts = serverTimeouts(options);
   const server = options.tls
-    ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key, ...timeouts }, handle)
+    ? createHttpsServer(
+        {
+          cert: options.tls.cert,
+          key: options.tls.key,
+          ...(options.tls.clientCa && {
+            ca: options.tls.clientCa,
+            requestCert: true,
+            rejectUnauthorized: true,
+          }),
+          ...timeouts,
+        },
+        handle,
+      )
     : createHttpServer(timeouts, handle);
   if (options.maxConnections) server.maxConnections = options.maxConnections;
   const tracker = new RequestTracker(server, FORCE_CLOSE_AFTER_MS);

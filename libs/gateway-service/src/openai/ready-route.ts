@@ -11,6 +11,7 @@ import type { Route } from './openai-router';
 export function readyRoute(readiness: () => TierReadiness): Route {
   return {
     pattern: /^\/ready$/,
+    template: '/ready',
     methods: {
       GET: ({ res }) => {
         const { ready, down } = readiness();

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { SCOPE_NAME, SPAN_ATTR } from '@internvl/service-kit';
 
-const tracer = trace.getTracer('internvl.gateway');
+const tracer = trace.getTracer(SCOPE_NAME.gateway);
 
 /**
  * Runs one HTTP request inside a server span that continues the client's trace (W3C
@@ -18,11 +19,14 @@ export async function withServerSpan(
   const parent = propagation.extract(context.active(), req.headers);
   const span = tracer.startSpan(
     `${method} ${path}`,
-    { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.path': path } },
+    {
+      kind: SpanKind.SERVER,
+      attributes: { [SPAN_ATTR.http.requestMethod]: method, [SPAN_ATTR.http.urlPath]: path },
+    },
     parent,
   );
   res.once('close', () => {
-    span.setAttribute('http.response.status_code', res.statusCode);
+    span.setAttribute(SPAN_ATTR.http.responseStatusCode, res.statusCode);
     if (res.statusCode >= 500 || !res.writableFinished) span.setStatus({ code: SpanStatusCode.ERROR });
     span.end();
   });

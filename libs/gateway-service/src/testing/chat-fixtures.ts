@@ -71,11 +71,15 @@ export class FakeStack {
     return stack;
   }
 
-  engine(limits: Partial<ChatLimits> = {}, defaultTimeoutMs = 0): ChatOrchestrator {
+  engine(
+    limits: Partial<ChatLimits> = {},
+    options: { defaultTimeoutMs?: number; imageCacheLookup?: boolean } = {},
+  ): ChatOrchestrator {
     return new ChatOrchestrator({
       tiers: this.tiers,
       limits: { ...DEFAULT_LIMITS, ...limits },
-      defaultTimeoutMs,
+      defaultTimeoutMs: options.defaultTimeoutMs ?? 0,
+      imageCacheLookup: options.imageCacheLookup,
     });
   }
 

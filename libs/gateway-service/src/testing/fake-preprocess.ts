@@ -1,7 +1,8 @@
-import { createHash } from 'node:crypto';
 import {
   ElementType,
+  imageCacheKey,
   PreprocessServiceService,
+  resolveImageKeyOptions,
   type PreprocessRequest,
   type PreprocessResponse,
   type TilingOptions,
@@ -21,9 +22,12 @@ export interface FakePreprocessCall {
 const TILE_SHAPE = [3, 2, 2];
 const TILE_BYTES = 3 * 2 * 2 * 2;
 
-/** The content hash the fake answers for an image: what the vision fake's cache is keyed by. */
+/**
+ * The content hash the fake answers for an image: the real key over the options as the real tier
+ * resolves them (so it equals the key the gateway computes when it sends every option).
+ */
 export function fakeContentHash(image: string, options: TilingOptions): string {
-  return createHash('sha256').update(image).update(JSON.stringify(options)).digest('hex');
+  return imageCacheKey(Buffer.from(image), resolveImageKeyOptions(options, 448));
 }
 
 /**

@@ -1,6 +1,5 @@
 import { join } from 'node:path';
-import type { ModelDirectory } from '@internvl/model-config';
-import type { OrtProvider } from '@internvl/ort';
+import type { ModelDirectory, OrtProvider } from '@internvl/ort';
 import { InferenceThread } from '@internvl/service-kit';
 import type { KvCacheStats } from '../kv-cache/kv-cache-manager';
 import { bytesPerPosition } from '../kv-cache/kv-layout';

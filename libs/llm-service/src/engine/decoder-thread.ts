@@ -3,7 +3,14 @@
 // logits back.
 import { workerData } from 'node:worker_threads';
 import { FailedPreconditionError, InvalidArgumentError } from '@internvl/errors';
-import { DECODER_IO, rotaryRegime, writeRotaryRows, type RotaryRegime } from '@internvl/model-config';
+import type { FloatArray, FloatType } from '@internvl/float-formats';
+import {
+  DECODER_IO,
+  EMBED_IO,
+  rotaryRegime,
+  writeRotaryRows,
+  type RotaryRegime,
+} from '@internvl/model-config';
 import {
   appendKvRows,
   causalBias,
@@ -13,7 +20,6 @@ import {
   int64Tensor,
   kvTensor,
   pastBias,
-  type KvArray,
   type KvWrite,
   type OrtResults,
   type OrtSession,
@@ -43,20 +49,27 @@ const kv = new KvCacheManager({
   maxRows: config.maxRows,
 });
 
-/** Prompts being prefilled: their input embeddings and the rotation their whole length calls for. */
-const prompts = new Map<number, { embeds: KvArray; ids: Int32Array; regime: RotaryRegime; cached: number }>();
+/** A prompt being prefilled: its input embeddings and the rotation its whole length calls for. */
+interface PrefillingPrompt {
+  embeds: FloatArray;
+  ids: Int32Array;
+  regime: RotaryRegime;
+  cached: number;
+}
 
-function floatData(data: unknown, name: string): KvArray {
+const prompts = new Map<number, PrefillingPrompt>();
+
+function floatData(data: unknown, file: string, name: string, type: FloatType): FloatArray {
   if (data instanceof Float32Array || data instanceof Uint16Array) return data;
-  throw new FailedPreconditionError(`decoder.onnx output ${name} is not a ${config.dtype} tensor`);
+  throw new FailedPreconditionError(`${file} output ${name} is not a ${type} tensor`);
 }
 
-async function embedIds(embed: OrtSession, ids: ArrayLike<number>): Promise<KvArray> {
-  const out = await embed.run({ input_ids: int64Tensor(Array.from(ids), [1, ids.length]) });
-  return floatData(out.inputs_embeds?.data, 'inputs_embeds');
+async function embedIds(embed: OrtSession, ids: ArrayLike<number>): Promise<FloatArray> {
+  const out = await embed.run({ [EMBED_IO.inputIds]: int64Tensor(Array.from(ids), [1, ids.length]) });
+  return floatData(out[EMBED_IO.inputsEmbeds]?.data, 'embed.onnx', EMBED_IO.inputsEmbeds, config.dtype);
 }
 
-async function promptEmbeds(embed: OrtSession, { inputIds, imageEmbeds }: PromptInput): Promise<KvArray> {
+async function promptEmbeds(embed: OrtSession, { inputIds, imageEmbeds }: PromptInput): Promise<FloatArray> {
   const embeds = await embedIds(embed, inputIds);
   if (imageEmbeds) {
     let row = 0;
@@ -94,7 +107,7 @@ async function run(
   firstRow: number,
   rows: number,
   count: number,
-  embeds: KvArray,
+  embeds: FloatArray,
   cos: Float32Array,
   sin: Float32Array,
   at: number[],
@@ -123,7 +136,7 @@ async function run(
   for (let i = 0; i < numLayers; i++) {
     for (const kind of [0, 1] as const) {
       const name = kind === 0 ? DECODER_IO.newKey(i) : DECODER_IO.newValue(i);
-      const fresh = floatData(out[name]?.data, name);
+      const fresh = floatData(out[name]?.data, 'decoder.onnx', name, config.kvDtype);
       appendKvRows(kv.arena.buffer(i, kind), capacity, fresh, KV, count, HD, writes);
     }
   }
@@ -133,7 +146,7 @@ async function run(
 function logitsOf(out: OrtResults): Float32Array {
   const logits = out[DECODER_IO.logits]?.data;
   if (!(logits instanceof Float32Array)) {
-    throw new FailedPreconditionError('decoder.onnx output logits is not a float32 tensor');
+    throw new FailedPreconditionError(`decoder.onnx output ${DECODER_IO.logits} is not a float32 tensor`);
   }
   return logits;
 }

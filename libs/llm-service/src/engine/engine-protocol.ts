@@ -1,3 +1,4 @@
+import type { FloatType } from '@internvl/float-formats';
 import type { LlmConfig } from '@internvl/model-config';
 import type { OrtProvider } from '@internvl/ort';
 import type { KvCacheStats } from '../kv-cache/kv-cache-manager';
@@ -10,8 +11,8 @@ export interface EngineThreadConfig {
   embedFile: string;
   decoderFile: string;
   /** inputs_embeds type. */
-  dtype: 'float32' | 'float16';
-  kvDtype: 'float32' | 'float16';
+  dtype: FloatType;
+  kvDtype: FloatType;
   llm: LlmConfig;
   imageContextId: number;
   provider: OrtProvider;

@@ -1,9 +1,9 @@
-import type { KvArray } from '@internvl/ort';
+import type { FloatArray } from '@internvl/float-formats';
 
 /** A prompt to prefill: its ids and the rows for its <IMG_CONTEXT> positions (decoder dtype). */
 export interface PromptInput {
   inputIds: Int32Array;
-  imageEmbeds?: KvArray;
+  imageEmbeds?: FloatArray;
   /** Rows of each image in `imageEmbeds`, in order (prefix-cache keys hash each image apart). */
   imageRows?: number[];
 }

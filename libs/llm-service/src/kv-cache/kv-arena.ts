@@ -1,5 +1,5 @@
 import { InternalError } from '@internvl/errors';
-import type { KvArray } from '@internvl/ort';
+import type { FloatArray } from '@internvl/float-formats';
 import { kvArray, type KvLayout } from './kv-layout';
 
 /**
@@ -16,8 +16,8 @@ import { kvArray, type KvLayout } from './kv-layout';
  * mostly empty.
  */
 export class KvArena {
-  private keys: KvArray[] = [];
-  private values: KvArray[] = [];
+  private keys: FloatArray[] = [];
+  private values: FloatArray[] = [];
   private rowCap = 0;
   private posCap = 0;
 
@@ -47,7 +47,7 @@ export class KvArena {
       );
     }
     const { kvHeads: KV, headDim: HD, numLayers } = this.layout;
-    const move = (old: KvArray | undefined): KvArray => {
+    const move = (old: FloatArray | undefined): FloatArray => {
       const next = kvArray(this.layout, rowCapacity * KV * capacity * HD);
       if (old) {
         lengths.forEach((n, r) => {
@@ -62,8 +62,8 @@ export class KvArena {
       }
       return next;
     };
-    const keys: KvArray[] = [];
-    const values: KvArray[] = [];
+    const keys: FloatArray[] = [];
+    const values: FloatArray[] = [];
     for (let i = 0; i < numLayers; i++) {
       keys.push(move(this.keys[i]));
       values.push(move(this.values[i]));
@@ -83,14 +83,14 @@ export class KvArena {
   }
 
   /** Per layer, views of rows [from, from + count) as `[count, kvHeads, capacity, headDim]`. */
-  view(from: number, count: number): { keys: KvArray[]; values: KvArray[] } {
+  view(from: number, count: number): { keys: FloatArray[]; values: FloatArray[] } {
     const size = this.layout.kvHeads * this.posCap * this.layout.headDim;
-    const cut = (a: KvArray) => a.subarray(from * size, (from + count) * size);
+    const cut = (a: FloatArray) => a.subarray(from * size, (from + count) * size);
     return { keys: this.keys.map(cut), values: this.values.map(cut) };
   }
 
   /** Layer i's key (kind 0) or value (kind 1) buffer. */
-  buffer(layer: number, kind: 0 | 1): KvArray {
+  buffer(layer: number, kind: 0 | 1): FloatArray {
     return (kind === 0 ? this.keys : this.values)[layer]!;
   }
 
@@ -109,7 +109,7 @@ export class KvArena {
    * Copies positions [at, at + count) of `row` out to (`toBlock` true) or in from a block laid out
    * `[layer, key|value, kvHeads, count, headDim]`.
    */
-  transfer(row: number, at: number, count: number, block: KvArray, toBlock: boolean): void {
+  transfer(row: number, at: number, count: number, block: FloatArray, toBlock: boolean): void {
     const { kvHeads: KV, headDim: HD, numLayers } = this.layout;
     const span = count * HD;
     for (let i = 0; i < numLayers; i++) {

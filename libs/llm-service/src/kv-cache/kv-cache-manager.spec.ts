@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { InternalError, InvalidArgumentError, ResourceExhaustedError } from '@internvl/errors';
-import type { KvArray } from '@internvl/ort';
+import type { FloatArray } from '@internvl/float-formats';
 import { KvCacheManager, type KvCacheOptions } from './kv-cache-manager';
 import { bytesPerPosition, POSITION_ALIGN } from './kv-layout';
 import type { PrefixContent } from './prefix-hash';
@@ -62,8 +62,8 @@ function prefill(m: KvCacheManager, seq: number, content: PrefixContent, tag: nu
 }
 
 /** The prefix cache's blocks (private), to weigh what it really allocated. */
-function prefixArrays(m: KvCacheManager): KvArray[] {
-  return [...(m.prefix as unknown as { blocks: Map<string, KvArray> }).blocks.values()];
+function prefixArrays(m: KvCacheManager): FloatArray[] {
+  return [...(m.prefix as unknown as { blocks: Map<string, FloatArray> }).blocks.values()];
 }
 
 /** Budget accounting equals the bytes really held, and stays under the budget. */

@@ -1,6 +1,6 @@
 import { InternalError, InvalidArgumentError, ResourceExhaustedError } from '@internvl/errors';
 import { KvArena } from './kv-arena';
-import type { KvArray } from '@internvl/ort';
+import type { FloatArray } from '@internvl/float-formats';
 import { alignPositions, bytesPerPosition, kvPositionsArray, type KvLayout } from './kv-layout';
 import { PrefixCache } from './prefix-cache';
 import { prefixBlockHashes, type PrefixContent } from './prefix-hash';
@@ -187,7 +187,7 @@ export class KvCacheManager {
     const changed = states.flatMap((s, j) => (from[j] !== s ? [j] : []));
     if (changed.length === 0) return;
     // Sources may be overwritten before they are read: copy them out first.
-    const snapshots = new Map<SequenceKv, KvArray>();
+    const snapshots = new Map<SequenceKv, FloatArray>();
     for (const j of changed) {
       const src = from[j]!;
       if (snapshots.has(src)) continue;

@@ -1,11 +1,11 @@
-import type { KvArray } from '@internvl/ort';
+import type { FloatArray, FloatType } from '@internvl/float-formats';
 
 /** The shape of a decoder's cache: per layer a key and a value `[kvHeads, positions, headDim]`. */
 export interface KvLayout {
   numLayers: number;
   kvHeads: number;
   headDim: number;
-  dtype: 'float32' | 'float16';
+  dtype: FloatType;
 }
 
 /** Arena position capacities are multiples of this (bounds re-layouts, keeps budgets predictable). */
@@ -20,11 +20,11 @@ export function bytesPerPosition(layout: KvLayout): number {
   return layout.numLayers * 2 * layout.kvHeads * layout.headDim * (layout.dtype === 'float16' ? 2 : 4);
 }
 
-export function kvArray(layout: KvLayout, length: number): KvArray {
+export function kvArray(layout: KvLayout, length: number): FloatArray {
   return layout.dtype === 'float16' ? new Uint16Array(length) : new Float32Array(length);
 }
 
 /** An array for `positions` positions of every layer's keys and values (a block's layout). */
-export function kvPositionsArray(layout: KvLayout, positions: number): KvArray {
+export function kvPositionsArray(layout: KvLayout, positions: number): FloatArray {
   return kvArray(layout, layout.numLayers * 2 * layout.kvHeads * layout.headDim * positions);
 }

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import type { KvArray } from '@internvl/ort';
+import type { FloatArray } from '@internvl/float-formats';
 import { KvArena } from './kv-arena';
 import { bytesPerPosition } from './kv-layout';
 import { PrefixCache } from './prefix-cache';
@@ -11,8 +11,8 @@ const BLOCK = B * bytesPerPosition(F32); // 512
 const ANY = () => Number.MAX_SAFE_INTEGER;
 
 /** The blocks the cache really holds (its private map), to check `bytes` against real allocations. */
-function heldBlocks(cache: PrefixCache): KvArray[] {
-  return [...(cache as unknown as { blocks: Map<string, KvArray> }).blocks.values()];
+function heldBlocks(cache: PrefixCache): FloatArray[] {
+  return [...(cache as unknown as { blocks: Map<string, FloatArray> }).blocks.values()];
 }
 
 function setup(layout = F32) {

@@ -1,4 +1,4 @@
-import type { KvArray } from '@internvl/ort';
+import type { FloatArray } from '@internvl/float-formats';
 import type { KvArena } from './kv-arena';
 import { bytesPerPosition, kvPositionsArray, type KvLayout } from './kv-layout';
 
@@ -9,7 +9,7 @@ import { bytesPerPosition, kvPositionsArray, type KvLayout } from './kv-layout';
  */
 export class PrefixCache {
   /** Insertion order is recency order: a hit moves the block to the end. */
-  private readonly blocks = new Map<string, KvArray>();
+  private readonly blocks = new Map<string, FloatArray>();
   private readonly blockBytes: number;
   /** Tokens asked for and tokens found, since start (Prometheus counters). */
   readonly counters = { queriedTokens: 0, hitTokens: 0 };

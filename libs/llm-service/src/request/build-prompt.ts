@@ -1,11 +1,11 @@
 import { ImageLayout, Role, type GenerateHeader } from '@internvl/contracts';
 import { InvalidArgumentError } from '@internvl/errors';
-import type { ChatTemplate } from '@internvl/model-config';
 import {
   countImageTokens,
   promptText,
   renderConversationSegments,
   tokenizePrompt,
+  type ChatTemplate,
   type Conversation,
   type ConversationTurn,
 } from '@internvl/prompt';

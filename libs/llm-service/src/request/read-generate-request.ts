@@ -1,7 +1,12 @@
-import { floatTypeFromWire, type GenerateHeader, type GenerateRequest } from '@internvl/contracts';
+import {
+  floatTypeFromWire,
+  GENERATE_REQUEST_STREAM,
+  type GenerateHeader,
+  type GenerateRequest,
+} from '@internvl/contracts';
 import { InvalidArgumentError, OutOfRangeError } from '@internvl/errors';
 import { BYTES_PER_ELEMENT, floatView, type FloatArray, type FloatType } from '@internvl/float-formats';
-import { ChunkAssembler } from '@internvl/service-kit';
+import { ChunkAssembler, readChunkedStream } from '@internvl/service-kit';
 
 /** One image's embeddings as received: `numTiles * 256` rows of the LLM's width. */
 export interface ReceivedImage {
@@ -60,32 +65,17 @@ export async function readGenerateRequest(
   requests: AsyncIterable<GenerateRequest>,
   limits: EmbeddingLimits,
 ): Promise<{ header: GenerateHeader; images: ReceivedImage[] }> {
-  let header: GenerateHeader | undefined;
   let specs: { type: FloatType; bytes: number }[] = [];
-  let assembler: ChunkAssembler | undefined;
-  for await (const request of requests) {
-    const kind = request.kind;
-    if (!kind) throw new InvalidArgumentError('empty GenerateRequest: send a header, then embedding_chunks');
-    if (kind.$case === 'header') {
-      if (header) throw new InvalidArgumentError('GenerateRequest header sent twice; send it once, first');
-      header = kind.value;
-      specs = checkImages(header, limits);
-      const total = specs.reduce((n, s) => n + s.bytes, 0);
-      if (total === 0) return { header, images: [] };
-      assembler = new ChunkAssembler(total, 'image embeddings');
-    } else {
-      if (!assembler)
-        throw new InvalidArgumentError('embedding_chunk before the header; send the GenerateHeader first');
-      assembler.push(kind.value);
-    }
-  }
-  if (!header || !assembler)
-    throw new InvalidArgumentError('the request stream ended without a GenerateHeader');
-  const bytes = assembler.finish();
+  const { header, payload } = await readChunkedStream(requests, GENERATE_REQUEST_STREAM, (h) => {
+    specs = checkImages(h, limits);
+    const total = specs.reduce((n, s) => n + s.bytes, 0);
+    return total === 0 ? undefined : new ChunkAssembler(total, 'image embeddings');
+  });
+  if (!payload) return { header, images: [] };
   let offset = 0;
   const images = header.images.map((image, i) => {
     const { type, bytes: n } = specs[i]!;
-    const embeds = floatView(bytes.subarray(offset, offset + n), type);
+    const embeds = floatView(payload.subarray(offset, offset + n), type);
     offset += n;
     return { numTiles: image.numTiles, embeds };
   });

@@ -1,6 +1,7 @@
 import { context, trace, SpanStatusCode, type Context, type Span } from '@opentelemetry/api';
 import { InternalError, LimitExceededError, ResourceExhaustedError } from '@internvl/errors';
 import type { FinishReason } from '@internvl/generation';
+import { SCOPE_NAME, SPAN_ATTR, SPAN_NAME } from '@internvl/service-kit';
 import type { PrefillProgress, StepModel } from '../engine/step-model';
 import type { KvAdmission } from '../kv-cache/kv-admission';
 import type { GenerationEvent, GenerationTimings, GenerationUsage } from './generation-events';
@@ -33,7 +34,8 @@ export interface BatchSchedulerOptions {
   observer?: SchedulerObserver;
 }
 
-const tracer = trace.getTracer('internvl.llm');
+const tracer = trace.getTracer(SCOPE_NAME.llm);
+const GEN_AI = SPAN_ATTR.genAi;
 
 /**
  * Continuous batching (Orca-style iteration scheduling): every step runs one decoder pass over all
@@ -222,8 +224,8 @@ export class BatchScheduler {
     this.options.observer?.admitted(seq.admittedAt - seq.arrivedAt);
     const trace = this.parents.get(seq)!;
     trace.prefill = tracer.startSpan(
-      'llm.prefill',
-      { attributes: { 'gen_ai.usage.input_tokens': seq.request.inputIds.length } },
+      SPAN_NAME.llm.prefill,
+      { attributes: { [GEN_AI.usageInputTokens]: seq.request.inputIds.length } },
       trace.parent,
     );
     return seq;
@@ -231,7 +233,7 @@ export class BatchScheduler {
 
   private recordCached(seq: Sequence, cachedTokens: number): void {
     seq.cachedTokens = cachedTokens;
-    this.parents.get(seq)?.prefill?.setAttribute('gen_ai.usage.cache_read.input_tokens', cachedTokens);
+    this.parents.get(seq)?.prefill?.setAttribute(GEN_AI.usageCacheReadInputTokens, cachedTokens);
   }
 
   /** A fully prefilled sequence samples its first token and joins the decoding batch. */
@@ -258,7 +260,7 @@ export class BatchScheduler {
       this.end(seq, reason);
       return;
     }
-    trace.decode = tracer.startSpan('llm.decode', {}, trace.parent);
+    trace.decode = tracer.startSpan(SPAN_NAME.llm.decode, {}, trace.parent);
     this.active.push(seq);
   }
 
@@ -276,7 +278,8 @@ export class BatchScheduler {
       group.tokens = first.tokens;
       if (group.finished(first.done)) this.finishGroup(group);
       else {
-        this.parents.get(seq)!.decode = tracer.startSpan('llm.decode', {}, this.parents.get(seq)!.parent);
+        const spans = this.parents.get(seq)!;
+        spans.decode = tracer.startSpan(SPAN_NAME.llm.decode, {}, spans.parent);
         this.groups.push(group);
       }
     } catch (err) {
@@ -378,8 +381,8 @@ export class BatchScheduler {
     this.parents.delete(seq);
     t?.prefill?.end();
     if (t?.decode) {
-      t.decode.setAttribute('gen_ai.usage.output_tokens', seq.generated.length);
-      t.decode.setAttribute('gen_ai.response.finish_reasons', [reason]);
+      t.decode.setAttribute(GEN_AI.usageOutputTokens, seq.generated.length);
+      t.decode.setAttribute(GEN_AI.responseFinishReasons, [reason]);
       t.decode.end();
     }
     this.options.observer?.finished(reason, usage, timings);

@@ -12,7 +12,7 @@ import {
   type TokenStopper,
 } from '@internvl/generation';
 import { InternalError } from '@internvl/errors';
-import type { KvArray } from '@internvl/ort';
+import type { FloatArray } from '@internvl/float-formats';
 import type { TokenConstraint, TokenConstraintFactory } from '../grammar/output-constraint';
 import type { BeamSettings } from '../request/beam-settings';
 import { applyTokenBitmask } from '../grammar/token-bitmask';
@@ -23,7 +23,7 @@ import type { GenerationEvent } from './generation-events';
 export interface SequenceRequest {
   inputIds: Int32Array;
   /** <IMG_CONTEXT> rows in the decoder's dtype, count already checked. */
-  imageEmbeds?: KvArray;
+  imageEmbeds?: FloatArray;
   /** Rows of each image in `imageEmbeds`, in order. */
   imageRows?: number[];
   /** Beam search instead of sampling (num_beams > 1). */

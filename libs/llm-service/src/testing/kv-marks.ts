@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import type { KvArray } from '@internvl/ort';
+import type { FloatArray } from '@internvl/float-formats';
 import type { KvArena } from '../kv-cache/kv-arena';
 import type { KvLayout } from '../kv-cache/kv-layout';
 
@@ -36,7 +36,7 @@ export function eachPosition(
   from: number,
   count: number,
   tag: number,
-  f: (buf: KvArray, index: number, value: number) => void,
+  f: (buf: FloatArray, index: number, value: number) => void,
 ): void {
   const { numLayers, kvHeads: KV, headDim: HD } = arena.layout;
   const P = arena.capacity;

@@ -18,7 +18,7 @@ import {
 } from '@internvl/contracts';
 import { CheckpointReader, makeTinyCheckpoint, type TinyCheckpoint } from '@internvl/checkpoint';
 import { convertCheckpoint } from '@internvl/converter';
-import { f32ToF16 } from '@internvl/float-formats';
+import { f32ToF16, type FloatArray } from '@internvl/float-formats';
 import type { InternVLConfig, ModelManifest } from '@internvl/model-config';
 import { greedyGenerate } from '@internvl/reference-model';
 import { chunkBytes, createClient, duplexCall, runService, type RunningService } from '@internvl/service-kit';
@@ -111,7 +111,7 @@ export interface SentImage {
   fp16?: boolean;
 }
 
-function wireRows(image: SentImage): Float32Array | Uint16Array {
+function wireRows(image: SentImage): FloatArray {
   return image.fp16 ? f32ToF16(image.rows) : image.rows;
 }
 

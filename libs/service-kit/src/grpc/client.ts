@@ -19,6 +19,19 @@ export interface ClientConfig {
   /** PEM of the CA that signed the server's certificate; TLS when set. */
   tlsCaFile?: string;
   /**
+   * PEM client certificate chain and its private key (both or neither; TLS only), presented to
+   * servers that require mutual TLS (tls_client_ca_file).
+   */
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
+  /**
+   * Host name the server's certificate is checked against, and the calls' :authority, instead of
+   * the dialed host (grpc.ssl_target_name_override + grpc.default_authority; TLS only). For
+   * dialing replicas by IP when their certificate names only DNS names, e.g.
+   * `llm.internvl.svc.cluster.local` for a certificate with `*.internvl.svc.cluster.local`.
+   */
+  tlsServerName?: string;
+  /**
    * Reconnect backoff after a failed connection attempt (grpc-js defaults: 1 s growing ×1.6 up
    * to 120 s, so a long outage leaves the client waiting long after the server is back).
    */
@@ -56,13 +69,35 @@ export function channelOptions(config: ClientConfig): ChannelOptions {
       'grpc.initial_reconnect_backoff_ms': config.reconnectBackoff.initialMs,
       'grpc.max_reconnect_backoff_ms': config.reconnectBackoff.maxMs,
     }),
+    ...(config.tlsCaFile &&
+      config.tlsServerName && {
+        'grpc.ssl_target_name_override': config.tlsServerName,
+        'grpc.default_authority': config.tlsServerName,
+      }),
   };
 }
 
+/**
+ * Plaintext, or TLS verified against tlsCaFile (with the client certificate of tlsCertFile and
+ * tlsKeyFile for mutual TLS). A client certificate or server name without tlsCaFile is refused
+ * rather than silently sent in plaintext.
+ */
 export function channelCredentials(config: ClientConfig): ChannelCredentials {
-  return config.tlsCaFile
-    ? grpcCredentials.createSsl(readFileSync(config.tlsCaFile))
-    : grpcCredentials.createInsecure();
+  const { tlsCaFile, tlsCertFile, tlsKeyFile, tlsServerName } = config;
+  if (!tlsCaFile) {
+    if (tlsCertFile || tlsKeyFile || tlsServerName)
+      throw new InvalidArgumentError(
+        'a client certificate, key or TLS server name needs the CA file of the server certificates (TLS)',
+      );
+    return grpcCredentials.createInsecure();
+  }
+  if (Boolean(tlsCertFile) !== Boolean(tlsKeyFile))
+    throw new InvalidArgumentError('a client certificate needs its key file and a key its certificate file');
+  return grpcCredentials.createSsl(
+    readFileSync(tlsCaFile),
+    tlsKeyFile ? readFileSync(tlsKeyFile) : null,
+    tlsCertFile ? readFileSync(tlsCertFile) : null,
+  );
 }
 
 type ClientConstructor<C extends Client> = new (

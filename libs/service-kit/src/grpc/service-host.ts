@@ -8,7 +8,6 @@ import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, protoPath as healthProtoPath, type ServingStatus } from 'grpc-health-check';
 import { setMaxListeners } from 'node:events';
-import { readFileSync } from 'node:fs';
 import type { Logger } from '../logging/logger';
 import type { HandlerEnv } from './handlers';
 import { transportReceiveLimit, withMessageLimit } from './message-limit';
@@ -25,17 +24,16 @@ export interface ServiceHostOptions {
   shutdownTimeoutMs: number;
   /** Flag/env that raises maxReceiveMessageBytes, quoted in RESOURCE_EXHAUSTED messages. */
   messageLimitHint: string;
-  /** PEM files; when both are set the port speaks TLS. */
-  tlsCertFile?: string;
-  tlsKeyFile?: string;
-  /** .proto files (and include dir) describing the services, for server reflection. */
-  reflection: { root: string; files: readonly string[] };
+  /** Credentials of the port (see serverCredentials: TLS or mutual TLS); plaintext when unset. */
+  credentials?: ServerCredentials;
+  /** .proto files (and include dir) describing the services: server reflection serves them; unset = no reflection. */
+  reflection?: { root: string; files: readonly string[] };
   log: Logger;
 }
 
 /**
  * One gRPC server with the parts every tier needs: grpc.health.v1 (NOT_SERVING until `markServing`),
- * server reflection, explicit message-size limits, and graceful shutdown.
+ * server reflection (when asked), explicit message-size limits, and graceful shutdown.
  */
 export class ServiceHost {
   readonly server: Server;
@@ -56,9 +54,12 @@ export class ServiceHost {
     });
     this.health = new HealthImplementation({ '': 'NOT_SERVING' });
     this.health.addToServer(this.server);
-    const ours = loadSync([...options.reflection.files], { includeDirs: [options.reflection.root] });
-    const health = loadSync(healthProtoPath);
-    new ReflectionService({ ...ours, ...health }).addToServer(this.server);
+    if (options.reflection) {
+      const { files, root } = options.reflection;
+      const ours = loadSync([...files], { includeDirs: [root] });
+      const health = loadSync(healthProtoPath);
+      new ReflectionService({ ...ours, ...health }).addToServer(this.server);
+    }
     // Every in-flight call listens on this signal: many concurrent calls are normal, not a leak.
     setMaxListeners(0, this.forceController.signal);
     this.env = {
@@ -81,15 +82,7 @@ export class ServiceHost {
 
   /** Binds the port and starts accepting calls; health stays NOT_SERVING until markServing(). */
   async listen(): Promise<number> {
-    const { tlsCertFile, tlsKeyFile } = this.options;
-    const credentials =
-      tlsCertFile && tlsKeyFile
-        ? ServerCredentials.createSsl(
-            null,
-            [{ cert_chain: readFileSync(tlsCertFile), private_key: readFileSync(tlsKeyFile) }],
-            false,
-          )
-        : ServerCredentials.createInsecure();
+    const credentials = this.options.credentials ?? ServerCredentials.createInsecure();
     this.boundPort = await new Promise<number>((resolve, reject) =>
       this.server.bindAsync(`${this.options.host}:${this.options.port}`, credentials, (err, port) =>
         err ? reject(err) : resolve(port),
@@ -117,6 +110,12 @@ export class ServiceHost {
     if (ready) this.notReady.delete(fullName);
     else this.notReady.add(fullName);
     if (this.serviceNames.includes(fullName)) this.health.setStatus(fullName, this.serviceStatus(fullName));
+  }
+
+  /** The grpc.health.v1 status of `service` ('' = the server), as Check answers it; undefined = unknown. */
+  healthStatus(service: string): ServingStatus | undefined {
+    if (service === '') return this.hostStatus;
+    return this.serviceNames.includes(service) ? this.serviceStatus(service) : undefined;
   }
 
   private serviceStatus(name: string): ServingStatus {

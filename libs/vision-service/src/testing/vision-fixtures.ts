@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Metadata, type status, type ServiceError } from '@grpc/grpc-js';
 import {
   ElementType,
+  floatTypeToWire,
   VisionServiceClient,
   type EmbedHeader,
   type EmbedRequest,
@@ -12,11 +13,12 @@ import {
 } from '@internvl/contracts';
 import { makeTinyCheckpoint } from '@internvl/checkpoint';
 import { convertCheckpoint } from '@internvl/converter';
-import { f32ToF16 } from '@internvl/float-formats';
+import { f32ToF16, type FloatType } from '@internvl/float-formats';
+import { VISION_IO } from '@internvl/model-config';
 import { createSession, float32Tensor, type OrtSession } from '@internvl/ort';
 import { createClient, duplexCall, runService, type RunningService } from '@internvl/service-kit';
 import { createVisionApp, type VisionRuntime } from '../vision-app';
-import type { EmbedPixels } from '../vision-client';
+import type { EmbedPixels } from '@internvl/tier-clients';
 
 // Test support shared by the vision specs: a tiny model built like any download, deterministic
 // pixels, a service on port 0 with its runtime, and an independent ORT session to compare with.
@@ -44,13 +46,13 @@ export function pixels(seed: number, tiles: number): Float32Array {
   });
 }
 
-/** pixel_values as sent on the wire, in fp32 or rounded to fp16. */
-export function wire(values: Float32Array, dtype: 'fp32' | 'fp16' = 'fp32'): EmbedPixels {
-  const data = dtype === 'fp32' ? values : f32ToF16(values);
+/** pixel_values as sent on the wire, in float32 or rounded to float16. */
+export function wire(values: Float32Array, dtype: FloatType = 'float32'): EmbedPixels {
+  const data = dtype === 'float32' ? values : f32ToF16(values);
   return {
     bytes: Buffer.from(data.buffer, data.byteOffset, data.byteLength),
     shape: [values.length / TILE, 3, S, S],
-    dtype: dtype === 'fp32' ? ElementType.ELEMENT_TYPE_FLOAT32 : ElementType.ELEMENT_TYPE_FLOAT16,
+    dtype: floatTypeToWire(dtype),
   };
 }
 
@@ -144,9 +146,9 @@ export class ReferenceRun {
   /** image_embeds of fp32 pixels, as float32. */
   async embeds(values: Float32Array): Promise<Float32Array> {
     const out = await this.session.run({
-      pixel_values: float32Tensor(values, [values.length / TILE, 3, S, S]),
+      [VISION_IO.pixelValues]: float32Tensor(values, [values.length / TILE, 3, S, S]),
     });
-    return out.image_embeds!.data as Float32Array;
+    return out[VISION_IO.imageEmbeds]!.data as Float32Array;
   }
 
   close(): Promise<void> {

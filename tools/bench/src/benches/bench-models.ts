@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeTinyCheckpoint } from '@internvl/checkpoint';
 import { convertCheckpoint } from '@internvl/converter';
-import { MANIFEST_FORMAT } from '@internvl/model-config';
+import { MANIFEST_FORMAT, type ModelManifest } from '@internvl/model-config';
 
 /** Where benchmark checkpoints and model directories are cached between runs (BENCH_MODELS_DIR). */
 export const BENCH_MODELS_DIR = process.env.BENCH_MODELS_DIR ?? join(tmpdir(), 'internvl-bench-models');
@@ -24,7 +24,7 @@ export async function benchModel(
   layers: number,
   precision: 'fp32' | 'fp16' | 'int4',
   log: (line: string) => void,
-  kvDtype?: 'float32' | 'float16',
+  kvDtype?: ModelManifest['kvDtype'],
 ): Promise<string> {
   const checkpoint = join(BENCH_MODELS_DIR, `${llm}-real-width-${layers}l`);
   if (!existsSync(join(checkpoint, 'config.json'))) {

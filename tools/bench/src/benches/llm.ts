@@ -11,6 +11,7 @@ import {
   generationParams,
 } from '@internvl/contracts';
 import { createLlmApp, type LlmRuntime } from '@internvl/llm-service';
+import type { ModelManifest } from '@internvl/model-config';
 import { chunkBytes, createClient, duplexCall, runService } from '@internvl/service-kit';
 import { benchModel } from './bench-models';
 import { median, round } from './stats';
@@ -135,7 +136,7 @@ export async function llmBench(log: (line: string) => void): Promise<Record<stri
   const words = envInt('BENCH_PROMPT_WORDS', 40);
   const precisions = (process.env.BENCH_PRECISIONS ?? 'fp32,int4').split(',') as ('fp32' | 'int4')[];
   // float16 halves the cache; float32 (the CPU default) is faster to read on CPUs without fp16 math.
-  const kvDtype = process.env.BENCH_KV_DTYPE as 'float32' | 'float16' | undefined;
+  const kvDtype = process.env.BENCH_KV_DTYPE as ModelManifest['kvDtype'] | undefined;
   const prompt = (i: number) =>
     `Request ${i}: ${'describe the picture in detail and '.repeat(Math.ceil(words / 6))}`.trim();
   // ~570 tokens: a long text question; numbered first so no two runs share a prefix block.

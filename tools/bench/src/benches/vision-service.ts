@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { ElementType, VisionServiceClient } from '@internvl/contracts';
 import { createClient, runService } from '@internvl/service-kit';
-import { createVisionApp, embedRemote, type EmbedPixels, type VisionRuntime } from '@internvl/vision-service';
+import { embedRemote, type EmbedPixels } from '@internvl/tier-clients';
+import { createVisionApp, type VisionRuntime } from '@internvl/vision-service';
 import { benchModel } from './bench-models';
 import { median, round } from './stats';
 

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ModelManifest } from '@internvl/model-config';
-import { createSession, float32Tensor, measureGemmPeak } from '@internvl/ort';
+import { VISION_IO, type ModelManifest } from '@internvl/model-config';
+import { createSession, float32Tensor } from '@internvl/ort';
+import { measureGemmPeak } from '../gemm-peak';
 import { benchModel } from './bench-models';
 import { median, round } from './stats';
 
@@ -38,11 +39,11 @@ export async function visionBench(log: (line: string) => void): Promise<Record<s
       new Float32Array(tiles * 3 * S * S).map((_, i) => Math.sin(i) * 1.5),
       [tiles, 3, S, S],
     );
-    await session.run({ pixel_values: pixels });
+    await session.run({ [VISION_IO.pixelValues]: pixels });
     const times: number[] = [];
     for (let i = 0; i < Number(process.env.BENCH_RUNS ?? 3); i++) {
       const t0 = performance.now();
-      await session.run({ pixel_values: pixels });
+      await session.run({ [VISION_IO.pixelValues]: pixels });
       times.push(performance.now() - t0);
     }
     const msPerTile = median(times) / tiles;

@@ -17,7 +17,7 @@ import {
   hangScript,
   startFakeGateway,
   type FakeGateway,
-} from './chat-fake-gateway';
+} from './testing/chat-fake-gateway';
 import { mainHelp } from './registry';
 
 class Collector {

@@ -1,6 +1,7 @@
+import type { FloatType } from '@internvl/float-formats';
 import type { Command } from './registry';
 import { defineSchema, formatHelp, parseConfig } from '@internvl/service-kit';
-import { ProgressBar } from './progress-bar';
+import { ProgressRenderer } from './progress-bar';
 
 const schema = defineSchema({
   from: {
@@ -51,16 +52,23 @@ export const convertCommand: Command = {
       return 2;
     }
     const { convertCheckpoint } = await import('@internvl/converter');
-    const bar = new ProgressBar();
-    const manifest = await convertCheckpoint({
-      from: config.from,
-      to: config.to,
-      precision: config.precision as 'fp32' | 'fp16' | 'int4',
-      maxContextTokens: config.max_context || undefined,
-      int4BlockSize: config.int4_block_size,
-      kvDtype: config.kv_dtype === 'auto' ? undefined : (config.kv_dtype as 'float32' | 'float16'),
-      onProgress: (p) => bar.update(p.stage, p.done, p.total, p.message),
-    });
+    // Every stage reports its steps (vision and decoder: each layer): a bar with an ETA on a
+    // terminal, plain lines in logs.
+    const progress = new ProgressRenderer(process.stdout);
+    let manifest;
+    try {
+      manifest = await convertCheckpoint({
+        from: config.from,
+        to: config.to,
+        precision: config.precision as 'fp32' | 'fp16' | 'int4',
+        maxContextTokens: config.max_context || undefined,
+        int4BlockSize: config.int4_block_size,
+        kvDtype: config.kv_dtype === 'auto' ? undefined : (config.kv_dtype as FloatType),
+        onProgress: (p) => progress.update(p),
+      });
+    } finally {
+      progress.finish();
+    }
     process.stdout.write(
       `converted ${manifest.name} (${manifest.config.llm.architecture}, ${manifest.precision}) → ${config.to}\n` +
         `  template ${manifest.template.name}, context ${manifest.maxContextTokens} tokens, ${manifest.config.numImageTokens} image tokens per tile\n`,

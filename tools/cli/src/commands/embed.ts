@@ -61,10 +61,11 @@ export const embedCommand: Command = {
       return 2;
     }
     const image = readFileSync(positionals[0]!);
-    const { ElementType, PreprocessServiceClient, VisionServiceClient } = await import('@internvl/contracts');
+    const { ElementType, floatTypeToWire, PreprocessServiceClient, VisionServiceClient } =
+      await import('@internvl/contracts');
+    const { floatTypeFromFlag } = await import('@internvl/float-formats');
     const { createClient } = await import('@internvl/service-kit');
-    const { preprocessRemote } = await import('@internvl/preprocess-service');
-    const { embedRemoteCached } = await import('@internvl/vision-service');
+    const { preprocessRemote, embedRemoteCached } = await import('@internvl/tier-clients');
     const { encodeNpy } = await import('@internvl/imaging');
     const deadline = new Date(Date.now() + config.timeout_ms);
     const limits = { maxReceiveMessageBytes: 8 << 20, maxSendMessageBytes: 8 << 20 };
@@ -74,8 +75,7 @@ export const embedCommand: Command = {
     });
     const vision = createClient(VisionServiceClient, { addresses: [config.vision_addr], ...limits });
     try {
-      const pixelDtype =
-        config.pixel_dtype === 'fp32' ? ElementType.ELEMENT_TYPE_FLOAT32 : ElementType.ELEMENT_TYPE_FLOAT16;
+      const pixelDtype = floatTypeToWire(floatTypeFromFlag(config.pixel_dtype));
       const pre = await preprocessRemote(
         preprocess,
         image,
@@ -105,7 +105,7 @@ export const embedCommand: Command = {
         throw explain(err, 'vision', config.vision_addr);
       });
       const shape = (embedded.result.embeddings?.shape ?? []).map(Number);
-      writeFileSync(config.out, encodeNpy(embedded.embeddings, shape, 'fp32'));
+      writeFileSync(config.out, encodeNpy(embedded.embeddings, shape, 'float32'));
       process.stdout.write(
         `${positionals[0]}: ${embedded.result.numTiles} tiles${pre.result.hasThumbnail ? ' (incl. thumbnail)' : ''} → ` +
           `embeddings [${shape.join(', ')}] float32 → ${config.out}${embedded.result.cacheHit ? ' (vision cache hit)' : ''}\n` +

@@ -61,15 +61,16 @@ export const preprocessCommand: Command = {
     }
     const image = readFileSync(positionals[0]!);
     const { encodeNpy } = await import('@internvl/imaging');
-    const { ElementType } = await import('@internvl/contracts');
-    const dtype = config.dtype as 'fp32' | 'fp16';
+    const { floatTypeToWire } = await import('@internvl/contracts');
+    const { floatTypeFromFlag } = await import('@internvl/float-formats');
+    const dtype = floatTypeFromFlag(config.dtype);
     const wireOptions = {
       minTiles: config.min_num,
       maxTiles: config.max_num,
       useThumbnail: config.thumbnail,
       imageSize: config.image_size,
       autoOrient: config.auto_orient,
-      dtype: dtype === 'fp16' ? ElementType.ELEMENT_TYPE_FLOAT16 : ElementType.ELEMENT_TYPE_FLOAT32,
+      dtype: floatTypeToWire(dtype),
     };
     const wantTiles = config.tiles_dir !== '';
     let result: {
@@ -105,7 +106,7 @@ export const preprocessCommand: Command = {
     } else {
       const { PreprocessServiceClient } = await import('@internvl/contracts');
       const { createClient } = await import('@internvl/service-kit');
-      const { preprocessRemote } = await import('@internvl/preprocess-service');
+      const { preprocessRemote } = await import('@internvl/tier-clients');
       const client = createClient(PreprocessServiceClient, {
         addresses: [config.addr],
         maxReceiveMessageBytes: 8 << 20,
@@ -155,7 +156,7 @@ export const preprocessCommand: Command = {
     }
     process.stdout.write(
       `${positionals[0]}: grid ${result.cols}x${result.rows}, ${result.numTiles} tiles${result.thumbnail ? ' (incl. thumbnail)' : ''}, ` +
-        `pixel_values [${result.shape.join(', ')}] ${dtype} → ${config.out}${wantTiles ? `, tiles → ${config.tiles_dir}` : ''}\n  content hash ${result.hash}\n`,
+        `pixel_values [${result.shape.join(', ')}] ${config.dtype} → ${config.out}${wantTiles ? `, tiles → ${config.tiles_dir}` : ''}\n  content hash ${result.hash}\n`,
     );
     return 0;
   },
