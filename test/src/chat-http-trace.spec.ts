@@ -3,14 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { Metadata } from '@grpc/grpc-js';
 import type { SpanRecord } from '@internvl/telemetry';
-import OpenAI from 'openai';
-import { chatClient, chatInput, streamChat, user } from './support/chat-calls';
+import { chatInput, streamChat, user } from './support/chat-calls';
 import { FIXTURES } from './support/paths';
-import { startStack, type Stack } from './support/stack';
-import { buildTinyModel, TINY_MODEL_NAME } from './support/tiny-model';
+import { tinyStackForSuite } from './support/suite-stack';
+import { TINY_MODEL_NAME } from './support/tiny-model';
 
 const IMAGE1 = readFileSync(join(FIXTURES, 'images', 'image1.jpg'));
 const TIERS = ['gateway', 'preprocess', 'vision', 'llm'] as const;
@@ -23,18 +22,13 @@ function readSpans(file: string): SpanRecord[] {
 }
 
 describe('the stack seen from outside: OpenAI HTTP clients and one trace across tiers', () => {
-  let stack: Stack;
   const dir = mkdtempSync(join(tmpdir(), 'internvl-chat-trace-'));
   const traceFile = (tier: string) => join(dir, `${tier}.jsonl`);
-  before(async () => {
-    stack = await startStack(await buildTinyModel(), {
-      env: Object.fromEntries(TIERS.map((t) => [t, { INTERNVL_TRACE_FILE: traceFile(t) }])),
-    });
+  const { openai, grpc } = tinyStackForSuite({
+    env: Object.fromEntries(TIERS.map((t) => [t, { INTERNVL_TRACE_FILE: traceFile(t) }])),
   });
-  after(() => stack.stop());
 
   test('the official openai client streams a chat with an image (data: URL) and lists the model', async () => {
-    const openai = new OpenAI({ baseURL: `${stack.httpBase}/v1`, apiKey: 'unused', maxRetries: 0 });
     const models = await openai.models.list();
     assert.deepEqual(
       models.data.map((m) => m.id),
@@ -63,10 +57,8 @@ describe('the stack seen from outside: OpenAI HTTP clients and one trace across 
     }
     assert.ok(finish === 'stop' || finish === 'length', `finish_reason ${finish}`);
     // The same question over gRPC (max_num default 12 on both sides) gives the same text.
-    const client = chatClient(stack.gatewayAddress);
-    const grpc = await streamChat(client, chatInput([user('Describe the image.', [IMAGE1], 0)], 12));
-    client.close();
-    assert.equal(text, grpc.text);
+    const overGrpc = await streamChat(grpc, chatInput([user('Describe the image.', [IMAGE1], 0)], 12));
+    assert.equal(text, overGrpc.text);
     const whole = await openai.chat.completions.create({
       model: TINY_MODEL_NAME,
       max_tokens: 12,
@@ -77,7 +69,6 @@ describe('the stack seen from outside: OpenAI HTTP clients and one trace across 
   });
 
   test('a repeated image question reports its reused prompt as cached_tokens, in the usage and on the llm span', async () => {
-    const openai = new OpenAI({ baseURL: `${stack.httpBase}/v1`, apiKey: 'unused', maxRetries: 0 });
     const ask = () =>
       openai.chat.completions.create({
         model: TINY_MODEL_NAME,
@@ -122,9 +113,7 @@ describe('the stack seen from outside: OpenAI HTTP clients and one trace across 
     const traceId = randomBytes(16).toString('hex');
     const metadata = new Metadata();
     metadata.set('traceparent', `00-${traceId}-${randomBytes(8).toString('hex')}-01`);
-    const client = chatClient(stack.gatewayAddress);
-    await streamChat(client, chatInput([user('What is it?', [IMAGE1])], 4), { metadata });
-    client.close();
+    await streamChat(grpc, chatInput([user('What is it?', [IMAGE1])], 4), { metadata });
     // Span exporters flush in batches; wait for every tier's spans of this trace.
     const deadline = Date.now() + 15_000;
     const names = new Map<string, string[]>();

@@ -1,14 +1,11 @@
 import { strict as assert } from 'node:assert';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { promisify } from 'node:util';
 import { makeTinyCheckpoint } from '@internvl/checkpoint';
-import { CLI } from './support/paths';
+import { runCli } from './support/processes';
 
-const run = promisify(execFile);
 const work = mkdtempSync(join(tmpdir(), 'internvl-convert-cli-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 
@@ -16,17 +13,8 @@ test('internvl convert with stdout not a TTY: plain progress lines for every sta
   const layers = 3;
   const checkpoint = makeTinyCheckpoint(join(work, 'tiny-phi3'), { llm: 'phi3', seed: 5, layers });
   const to = join(work, 'model');
-  // execFile pipes stdout: not a terminal.
-  const { stdout } = await run(process.execPath, [
-    CLI,
-    'convert',
-    '--from',
-    checkpoint.dir,
-    '--to',
-    to,
-    '--precision',
-    'int4',
-  ]);
+  // runCli pipes stdout (execFile): not a terminal.
+  const { stdout } = await runCli(['convert', '--from', checkpoint.dir, '--to', to, '--precision', 'int4']);
   assert.ok(
     !stdout.includes('\r') && !stdout.includes('\x1b'),
     'no carriage returns or escape sequences in a log',

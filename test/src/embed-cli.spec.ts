@@ -1,10 +1,8 @@
 import { strict as assert } from 'node:assert';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
 import { ElementType } from '@internvl/contracts';
 import { f16ToF32 } from '@internvl/float-formats';
 import { decodeNpy } from '@internvl/imaging';
@@ -12,10 +10,9 @@ import { VISION_IO } from '@internvl/model-config';
 import { createSession, float32Tensor } from '@internvl/ort';
 import { effectiveOptions, Preprocessor } from '@internvl/preprocess-service';
 import { CLI, FIXTURES } from './support/paths';
-import { startServer, type RunningProcess } from './support/processes';
+import { runCli, startServer, type RunningProcess } from './support/processes';
 import { buildTinyModel } from './support/tiny-model';
 
-const run = promisify(execFile);
 const image = join(FIXTURES, 'images', 'image2.jpg');
 /** image2 at max_num 6 is a 2x2 grid + thumbnail: 5 tiles. */
 const MAX_NUM = 6;
@@ -75,8 +72,7 @@ describe('internvl embed: image → preprocess tier → vision tier → .npy', (
   });
 
   const embed = (file: string, visionAddr = `127.0.0.1:${vision.port}`) =>
-    run(process.execPath, [
-      CLI,
+    runCli([
       'embed',
       image,
       '--max-num',

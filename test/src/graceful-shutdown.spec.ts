@@ -6,29 +6,35 @@ import { FIXTURE_SERVER } from './support/paths';
 import { startServer } from './support/processes';
 import { healthStatus } from './support/grpc-probes';
 
-test('SIGTERM: a stream in flight completes, health turns NOT_SERVING, new calls are refused, exit 0', async () => {
-  const server = await startServer(FIXTURE_SERVER, ['--port', '0', '--tick-ms', '150']);
-  const address = `127.0.0.1:${server.port}`;
-  const client = new LlmServiceClient(address, credentials.createInsecure());
-  const events: GenerateResponse[] = [];
+/** A Generate call to the fixture server that asks for `maxNewTokens` deltas; its request side is ended. */
+function generate(client: LlmServiceClient, maxNewTokens: number) {
   const call = client.generate();
-  const done = new Promise<void>((resolve, reject) => {
-    call.on('data', (e: GenerateResponse) => events.push(e));
-    call.on('error', reject);
-    call.on('end', () => resolve());
-  });
   call.write({
     kind: {
       $case: 'header',
       value: {
         prompt: undefined,
         images: [],
-        params: generationParams({ maxNewTokens: 10 }),
+        params: generationParams({ maxNewTokens }),
         returnPrompt: false,
       },
     },
   });
   call.end();
+  return call;
+}
+
+test('SIGTERM: a stream in flight completes, health turns NOT_SERVING, new calls are refused, exit 0', async () => {
+  const server = await startServer(FIXTURE_SERVER, ['--port', '0', '--tick-ms', '150']);
+  const address = `127.0.0.1:${server.port}`;
+  const client = new LlmServiceClient(address, credentials.createInsecure());
+  const events: GenerateResponse[] = [];
+  const call = generate(client, 10);
+  const done = new Promise<void>((resolve, reject) => {
+    call.on('data', (e: GenerateResponse) => events.push(e));
+    call.on('error', reject);
+    call.on('end', () => resolve());
+  });
   while (events.length < 2) await new Promise((r) => setTimeout(r, 20));
 
   const exited = server.stop('SIGTERM');
@@ -55,21 +61,9 @@ test('SIGTERM: a stream in flight completes, health turns NOT_SERVING, new calls
 test('a second SIGTERM forces shutdown: the in-flight stream is aborted', async () => {
   const server = await startServer(FIXTURE_SERVER, ['--port', '0', '--tick-ms', '1000']);
   const client = new LlmServiceClient(`127.0.0.1:${server.port}`, credentials.createInsecure());
-  const call = client.generate();
+  const call = generate(client, 100);
   const failed = new Promise<ServiceError>((resolve) => call.on('error', resolve));
   call.on('data', () => undefined);
-  call.write({
-    kind: {
-      $case: 'header',
-      value: {
-        prompt: undefined,
-        images: [],
-        params: generationParams({ maxNewTokens: 100 }),
-        returnPrompt: false,
-      },
-    },
-  });
-  call.end();
   await new Promise((r) => setTimeout(r, 300));
   server.proc.kill('SIGTERM');
   await new Promise((r) => setTimeout(r, 200));

@@ -1,10 +1,11 @@
 import { strict as assert } from 'node:assert';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { generationParams, type ChatResponse } from '@internvl/contracts';
-import OpenAI, { APIError } from 'openai';
-import { chatClient, chatInput, user } from './support/chat-calls';
-import { startStack, type Stack } from './support/stack';
-import { buildTinyModel, TINY_MODEL_NAME } from './support/tiny-model';
+import type OpenAI from 'openai';
+import { APIError } from 'openai';
+import { chatInput, user } from './support/chat-calls';
+import { tinyStackForSuite } from './support/suite-stack';
+import { TINY_MODEL_NAME } from './support/tiny-model';
 
 // logprobs from the llm tier, through the gateway: the OpenAI HTTP API (whole and streamed) and
 // the gRPC ChatService agree token for token.
@@ -14,13 +15,7 @@ const tokensOf = (content: OpenAI.Chat.ChatCompletionTokenLogprob[]) =>
   content.map((e) => ({ token: e.token, bytes: e.bytes, top: e.top_logprobs.map((t) => t.token) }));
 
 describe('logprobs through the whole stack (OpenAI HTTP and gRPC ChatService)', () => {
-  let stack: Stack;
-  let openai: OpenAI;
-  before(async () => {
-    stack = await startStack(await buildTinyModel());
-    openai = new OpenAI({ baseURL: `${stack.httpBase}/v1`, apiKey: 'unused', maxRetries: 0 });
-  });
-  after(() => stack.stop());
+  const { openai, grpc } = tinyStackForSuite();
 
   const body = {
     model: TINY_MODEL_NAME,
@@ -60,27 +55,22 @@ describe('logprobs through the whole stack (OpenAI HTTP and gRPC ChatService)', 
 
   test('gRPC Chat collects the same logprobs into ChatChoice.logprobs', async () => {
     const whole = await openai.chat.completions.create(body);
-    const client = chatClient(stack.gatewayAddress);
-    try {
-      const input = chatInput([user('Name three colours.')], 10);
-      input.params = generationParams({ maxNewTokens: 10, logprobs: true, topLogprobs: 3 });
-      const response = await new Promise<ChatResponse>((resolve, reject) =>
-        client.chat({ input }, (e, r) => (e ? reject(e) : resolve(r))),
-      );
-      const choice = response.choices[0]!;
-      assert.deepEqual(
-        choice.logprobs.map((l) => l.tokenId),
-        response.tokenIds,
-      );
-      const http = whole.choices[0]!.logprobs!.content!;
-      assert.deepEqual(
-        choice.logprobs.map((l) => ({ token: l.token, bytes: [...l.bytes], top: l.top.map((t) => t.token) })),
-        tokensOf(http),
-      );
-      choice.logprobs.forEach((l, i) => assert.ok(Math.abs(l.logprob - http[i]!.logprob) < 1e-4));
-    } finally {
-      client.close();
-    }
+    const input = chatInput([user('Name three colours.')], 10);
+    input.params = generationParams({ maxNewTokens: 10, logprobs: true, topLogprobs: 3 });
+    const response = await new Promise<ChatResponse>((resolve, reject) =>
+      grpc.chat({ input }, (e, r) => (e ? reject(e) : resolve(r))),
+    );
+    const choice = response.choices[0]!;
+    assert.deepEqual(
+      choice.logprobs.map((l) => l.tokenId),
+      response.tokenIds,
+    );
+    const http = whole.choices[0]!.logprobs!.content!;
+    assert.deepEqual(
+      choice.logprobs.map((l) => ({ token: l.token, bytes: [...l.bytes], top: l.top.map((t) => t.token) })),
+      tokensOf(http),
+    );
+    choice.logprobs.forEach((l, i) => assert.ok(Math.abs(l.logprob - http[i]!.logprob) < 1e-4));
   });
 
   test('top_logprobs without logprobs is a 400; penalties out of range too', async () => {

@@ -1,13 +1,13 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import Ajv from 'ajv';
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import { closeJsonPrefix } from './support/json-prefix';
 import { FIXTURES } from './support/paths';
-import { startStack, type Stack } from './support/stack';
-import { buildTinyModel, TINY_MODEL_NAME } from './support/tiny-model';
+import { tinyStackForSuite } from './support/suite-stack';
+import { TINY_MODEL_NAME } from './support/tiny-model';
 
 // The article's third use: read an ID card and answer in JSON. With random weights sampled at
 // temperature 0.9, every answer must still be JSON that validates, ending with finish_reason stop.
@@ -29,13 +29,7 @@ const ID_CARD = {
 };
 
 describe('structured output and n choices through the OpenAI API (official client, random-weight model)', () => {
-  let stack: Stack;
-  let openai: OpenAI;
-  before(async () => {
-    stack = await startStack(await buildTinyModel());
-    openai = new OpenAI({ baseURL: `${stack.httpBase}/v1`, apiKey: 'unused', maxRetries: 0 });
-  });
-  after(() => stack.stop());
+  const { openai } = tinyStackForSuite();
 
   const question = (withImage: boolean): OpenAI.Chat.ChatCompletionMessageParam[] => [
     {

@@ -1,15 +1,12 @@
 import { strict as assert } from 'node:assert';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { CLI, FIXTURES } from './support/paths';
-import { startServer, type RunningProcess } from './support/processes';
+import { runCli, startServer, type RunningProcess } from './support/processes';
 
-const run = promisify(execFile);
 const golden = (...p: string[]) => join(FIXTURES, 'golden', 'preprocess', ...p);
 /** The raw float32 bytes of a .npy file (header skipped). */
 function npyData(path: string): Buffer {
@@ -32,8 +29,7 @@ describe('internvl preprocess', () => {
     test(`${mode}: writes the reference's fp32 tensor exactly and a readable .npy header`, async () => {
       const file = join(out, `image1-${mode}.npy`);
       const where = mode === '--local' ? ['--local'] : ['--addr', `127.0.0.1:${server.port}`];
-      const { stdout } = await run(process.execPath, [
-        CLI,
+      const { stdout } = await runCli([
         'preprocess',
         join(FIXTURES, 'images', 'image1.jpg'),
         '--max-num',
@@ -56,8 +52,7 @@ describe('internvl preprocess', () => {
 
   test('--tiles-dir writes the tiles as PNGs equal to the golden tiles (image2, max 6, via the service)', async () => {
     const tilesDir = join(out, 'tiles');
-    const { stdout } = await run(process.execPath, [
-      CLI,
+    const { stdout } = await runCli([
       'preprocess',
       join(FIXTURES, 'images', 'image2.jpg'),
       '--max-num',
@@ -86,8 +81,7 @@ describe('internvl preprocess', () => {
   });
 
   test('a corrupt image fails with a clear message and exit code 1; no server gives a hint', async () => {
-    const err = await run(process.execPath, [
-      CLI,
+    const err = await runCli([
       'preprocess',
       join(FIXTURES, 'golden', 'preprocess', 'grids.json'),
       '--out',
@@ -100,8 +94,7 @@ describe('internvl preprocess', () => {
     );
     assert.equal(err.code, 1);
     assert.match(err.stderr, /unsupported image format/);
-    const down = await run(process.execPath, [
-      CLI,
+    const down = await runCli([
       'preprocess',
       join(FIXTURES, 'images', 'image1.jpg'),
       '--out',

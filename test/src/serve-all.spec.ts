@@ -1,45 +1,21 @@
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { test } from 'node:test';
 import { chatClient, chatInput, streamChat, user } from './support/chat-calls';
 import { CLI } from './support/paths';
+import { freeStackPorts } from './support/ports';
 import { buildTinyModel, TINY_MODEL_NAME } from './support/tiny-model';
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 test('internvl serve all --model DIR: four processes, chat over gRPC and HTTP, clean stop on SIGTERM', async () => {
   const model = await buildTinyModel();
-  const [gateway, preprocess, vision, llm, http] = await Promise.all([1, 2, 3, 4, 5].map(() => freePort()));
-  const stack = spawn(
-    process.execPath,
-    [
-      CLI,
-      'serve',
-      'all',
-      '--model',
-      model,
-      '--no-metrics',
-      '--gateway-port',
-      String(gateway),
-      '--preprocess-port',
-      String(preprocess),
-      '--vision-port',
-      String(vision),
-      '--llm-port',
-      String(llm),
-      '--http-port',
-      String(http),
-    ],
-    { stdio: ['ignore', 'pipe', 'ignore'] },
-  );
+  const {
+    ports: { gateway, http },
+    flags,
+  } = await freeStackPorts();
+  const stack = spawn(process.execPath, [CLI, 'serve', 'all', '--model', model, '--no-metrics', ...flags], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   let banner = '';
   stack.stdout!.on('data', (chunk: Buffer) => (banner += chunk.toString()));
   const client = chatClient(`127.0.0.1:${gateway}`);

@@ -1,15 +1,16 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
-import type { ChatServiceClient, ChatResponse } from '@internvl/contracts';
+import type { ChatMessage, ChatResponse } from '@internvl/contracts';
 import OpenAI from 'openai';
-import { chatClient, chatInput, streamChat, user } from './support/chat-calls';
-import { CLI, FIXTURES } from './support/paths';
-import { residentKiB, startServer, type RunningProcess } from './support/processes';
-import { startStack, type Stack } from './support/stack';
-import { buildTinyModel, TINY_MODEL_NAME } from './support/tiny-model';
+import { chatInput, streamChat, user } from './support/chat-calls';
+import { FIXTURES } from './support/paths';
+import { residentKiB } from './support/processes';
+import { tinyStackForSuite } from './support/suite-stack';
+import { TINY_MODEL_NAME } from './support/tiny-model';
+import { sleep, waitFor } from './support/wait';
 
 // Issue #13's soak: 200 mixed requests (HTTP and gRPC, streamed and not, images, cancels, bad
 // inputs interleaved) at bounded concurrency against the four-process stack, with the llm tier
@@ -34,8 +35,6 @@ const PNG = readFileSync(join(FIXTURES, 'images', 'small_300x200.png'));
 const CORRUPT = Buffer.concat([PNG.subarray(0, 64), Buffer.alloc(512, 0x5a)]);
 const dataUrl = (bytes: Buffer) => `data:image/png;base64,${bytes.toString('base64')}`;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 const TIERS = ['preprocess', 'vision', 'llm', 'gateway'] as const;
 type Tier = (typeof TIERS)[number];
 
@@ -58,23 +57,7 @@ interface Record_ extends Outcome {
   end: number;
 }
 
-let model: string;
-let stack: Stack;
-let grpc: ChatServiceClient;
-let openai: OpenAI;
-let newLlm: RunningProcess | undefined;
-
-before(async () => {
-  model = await buildTinyModel();
-  stack = await startStack(model);
-  grpc = chatClient(stack.gatewayAddress);
-  openai = new OpenAI({ baseURL: `${stack.httpBase}/v1`, apiKey: 'unused', maxRetries: 0 });
-});
-after(async () => {
-  grpc?.close();
-  await newLlm?.stop();
-  await stack?.stop();
-});
+const { stack, grpc, openai } = tinyStackForSuite();
 
 const grpcName = (code: number) => GrpcStatus[code] ?? String(code);
 
@@ -160,20 +143,29 @@ const chatBody = (fields: Record<string, unknown>) =>
     ...fields,
   });
 
+/** A whole (not streamed) answer by the official client; right when it has one choice. */
+async function openaiWhole(text: string, image?: Buffer): Promise<Outcome> {
+  const c = await openai.chat.completions.create({
+    model: TINY_MODEL_NAME,
+    messages: textMessages(text, image),
+    max_tokens: MAX_TOKENS,
+  });
+  return c.choices.length === 1 ? { result: 'ok' } : { result: 'error choices' };
+}
+
+/** A gRPC StreamChat to its end; right when it finished. */
+async function grpcStream(question: ChatMessage): Promise<Outcome> {
+  const a = await streamChat(grpc, chatInput([question], MAX_TOKENS));
+  return a.finish ? { result: 'ok' } : { result: 'error no-finish' };
+}
+
 // The mix, cycled by request index: 8 good (4 HTTP, 4 gRPC; 4 with an image), 2 cancelled
 // mid-stream (1 per transport), 5 bad (4 HTTP, 1 gRPC).
 const SPECS: Spec[] = [
   {
     name: 'http json (openai)',
     kind: 'good',
-    run: async () => {
-      const c = await openai.chat.completions.create({
-        model: TINY_MODEL_NAME,
-        messages: textMessages('Hello there.'),
-        max_tokens: MAX_TOKENS,
-      });
-      return c.choices.length === 1 ? { result: 'ok' } : { result: 'error choices' };
-    },
+    run: () => openaiWhole('Hello there.'),
   },
   {
     name: 'http sse + image (fetch)',
@@ -183,10 +175,7 @@ const SPECS: Spec[] = [
   {
     name: 'grpc StreamChat',
     kind: 'good',
-    run: async () => {
-      const a = await streamChat(grpc, chatInput([user('Hello there.')], MAX_TOKENS));
-      return a.finish ? { result: 'ok' } : { result: 'error no-finish' };
-    },
+    run: () => grpcStream(user('Hello there.')),
   },
   {
     name: 'http bad: corrupt image',
@@ -240,14 +229,7 @@ const SPECS: Spec[] = [
   {
     name: 'http json + image (openai)',
     kind: 'good',
-    run: async () => {
-      const c = await openai.chat.completions.create({
-        model: TINY_MODEL_NAME,
-        messages: textMessages('What is in the image?', PNG),
-        max_tokens: MAX_TOKENS,
-      });
-      return c.choices.length === 1 ? { result: 'ok' } : { result: 'error choices' };
-    },
+    run: () => openaiWhole('What is in the image?', PNG),
   },
   {
     name: 'http bad: unknown model',
@@ -276,10 +258,7 @@ const SPECS: Spec[] = [
   {
     name: 'grpc StreamChat + image',
     kind: 'good',
-    run: async () => {
-      const a = await streamChat(grpc, chatInput([user('What is in the image?', [PNG], 1)], MAX_TOKENS));
-      return a.finish ? { result: 'ok' } : { result: 'error no-finish' };
-    },
+    run: () => grpcStream(user('What is in the image?', [PNG], 1)),
   },
 ];
 
@@ -296,13 +275,6 @@ async function runOne(spec: Spec): Promise<Outcome> {
   }
 }
 
-async function waitFor(what: string, timeoutMs: number, probe: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 const readyStatus = async () => (await fetch(`${stack.httpBase}/ready`)).status;
 
 const BAD_GRPC = new Set([
@@ -357,23 +329,13 @@ test('soak: 200 mixed requests, llm tier killed and restarted midway, statuses r
     };
 
     await waitFor('the kill point', 120_000, async () => issued >= KILL_AT_ISSUED);
-    const llmPort = stack.llm.port;
     killedAtIndex = issued;
     killAt = performance.now();
     outage = true;
     stack.llm.proc.kill('SIGKILL');
     await new Promise((resolve) => stack.llm.proc.once('exit', resolve));
     await waitFor('/ready 503', 5_000, async () => (await readyStatus()) === 503);
-    newLlm = await startServer(CLI, [
-      'serve',
-      'llm',
-      '--port',
-      String(llmPort),
-      '--metrics-port',
-      '0',
-      '--model',
-      model,
-    ]);
+    const newLlm = await stack.restartLlm();
     await waitFor('/ready 200 after the restart', 10_000, async () => (await readyStatus()) === 200);
     readyAt = performance.now();
     outage = false;
@@ -399,7 +361,7 @@ test('soak: 200 mixed requests, llm tier killed and restarted midway, statuses r
   const final: Record<Tier, number> = {
     preprocess: residentKiB(tiers.preprocess),
     vision: residentKiB(tiers.vision),
-    llm: residentKiB(newLlm!),
+    llm: residentKiB(stack.llm),
     gateway: residentKiB(tiers.gateway),
   };
 

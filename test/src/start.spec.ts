@@ -1,39 +1,18 @@
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { REPO_ROOT } from './support/paths';
+import { freeStackPorts } from './support/ports';
 import { buildTinyModel } from './support/tiny-model';
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 test('npm start (tools/scripts/start.mjs): the first line of the running stack is the playground URL', async () => {
   const model = await buildTinyModel();
-  const [gateway, preprocess, vision, llm, http] = await Promise.all([1, 2, 3, 4, 5].map(() => freePort()));
+  const { ports, flags } = await freeStackPorts();
   const start = spawn(
     process.execPath,
-    [
-      join(REPO_ROOT, 'tools', 'scripts', 'start.mjs'),
-      '--no-metrics',
-      '--gateway-port',
-      String(gateway),
-      '--preprocess-port',
-      String(preprocess),
-      '--vision-port',
-      String(vision),
-      '--llm-port',
-      String(llm),
-      '--http-port',
-      String(http),
-    ],
+    [join(REPO_ROOT, 'tools', 'scripts', 'start.mjs'), '--no-metrics', ...flags],
     // An existing model of the current format: start.mjs builds (cached) and serves it.
     { env: { ...process.env, INTERNVL_DEFAULT_MODEL: model }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -41,7 +20,7 @@ test('npm start (tools/scripts/start.mjs): the first line of the running stack i
   let stderr = '';
   start.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   start.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const url = `http://127.0.0.1:${http}/`;
+  const url = `http://127.0.0.1:${ports.http}/`;
   try {
     const deadline = Date.now() + 90_000;
     while (!stdout.includes('playground: ')) {

@@ -1,55 +1,23 @@
 import { strict as assert } from 'node:assert';
-import { after, before, test } from 'node:test';
-import type { ChatServiceClient } from '@internvl/contracts';
-import { chatClient, chatInput, streamChat, user } from './support/chat-calls';
+import { test } from 'node:test';
+import { chatInput, streamChat, user } from './support/chat-calls';
 import { healthStatus } from './support/grpc-probes';
-import { CLI } from './support/paths';
-import { startServer, type RunningProcess } from './support/processes';
-import { startStack, type Stack } from './support/stack';
-import { buildTinyModel } from './support/tiny-model';
+import { tinyStackForSuite } from './support/suite-stack';
+import { sleep, waitFor } from './support/wait';
 
 // Long enough that grpc-js's default reconnect backoff (1 s ×1.6 per attempt, ±20 %) would leave
 // the gateway waiting well over 2 s after the new tier is up; the bounded backoff (1 s) does not.
 const OUTAGE_MS = 10_000;
 const RECOVERY_BUDGET_MS = 2_000;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
-let model: string;
-let stack: Stack;
-let client: ChatServiceClient;
-let newLlm: RunningProcess | undefined;
-
-before(async () => {
-  model = await buildTinyModel();
-  stack = await startStack(model);
-  client = chatClient(stack.gatewayAddress);
-});
-after(async () => {
-  client?.close();
-  await newLlm?.stop();
-  await stack?.stop();
-});
+const { stack, grpc: client } = tinyStackForSuite();
 
 test('llm restart: /ready 503 naming llm during the outage, chats again within 2 s of the new tier serving', async () => {
   const gateway = stack.gatewayAddress;
-  await waitFor('/ready 200', 10_000, async () =>
-    (await fetch(`${stack.httpBase}/ready`)).status === 200 ? true : undefined,
-  );
+  await waitFor('/ready 200', 10_000, async () => (await fetch(`${stack.httpBase}/ready`)).status === 200);
   assert.equal(await healthStatus(gateway, 'internvl.v1.ChatService'), 'SERVING');
   await streamChat(client, chatInput([user('hello')], 4));
 
-  const llmPort = stack.llm.port;
   await stack.llm.stop();
   const down = await waitFor('/ready 503', 5_000, async () => {
     const res = await fetch(`${stack.httpBase}/ready`);
@@ -66,18 +34,11 @@ test('llm restart: /ready 503 naming llm during the outage, chats again within 2
   await assert.rejects(streamChat(client, chatInput([user('hello')], 4)));
 
   await sleep(OUTAGE_MS);
-  newLlm = await startServer(CLI, [
-    'serve',
-    'llm',
-    '--port',
-    String(llmPort),
-    '--metrics-port',
-    '0',
-    '--model',
-    model,
-  ]);
-  await waitFor('the new llm tier SERVING', 10_000, async () =>
-    (await healthStatus(`127.0.0.1:${llmPort}`)) === 'SERVING' ? true : undefined,
+  const newLlm = await stack.restartLlm();
+  await waitFor(
+    'the new llm tier SERVING',
+    10_000,
+    async () => (await healthStatus(`127.0.0.1:${newLlm.port}`)) === 'SERVING',
   );
   const servingAt = performance.now();
   let attempts = 0;
@@ -103,8 +64,10 @@ test('llm restart: /ready 503 naming llm during the outage, chats again within 2
     );
     await sleep(50);
   }
-  await waitFor('/ready 200 again', RECOVERY_BUDGET_MS, async () =>
-    (await fetch(`${stack.httpBase}/ready`)).status === 200 ? true : undefined,
+  await waitFor(
+    '/ready 200 again',
+    RECOVERY_BUDGET_MS,
+    async () => (await fetch(`${stack.httpBase}/ready`)).status === 200,
   );
   assert.equal(await healthStatus(gateway, 'internvl.v1.ChatService'), 'SERVING');
 });

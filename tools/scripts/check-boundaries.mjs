@@ -228,6 +228,17 @@ for (const p of packages) {
     fileCount++;
     const testCode = p.layer === 'testing' || isTestCode(relative(p.dir, file));
     for (const { spec, line } of importsOf(file)) {
+      // `path`: where the import lands inside its package.
+      const checkTestCodeImport = (path) => {
+        if (!testCode && isTestCode(path))
+          report(
+            file,
+            line,
+            'prod-imports-test-code',
+            spec,
+            'production code imports a spec or testing/ file',
+          );
+      };
       if (spec.startsWith('.') || spec.startsWith('/')) {
         const target = resolve(dirname(file), spec);
         const owner = packageOfPath(target);
@@ -243,14 +254,8 @@ for (const p of packages) {
           if (problem) report(file, line, problem[0], spec, problem[1]);
         } else if (!owner && !target.startsWith(p.dir + sep)) {
           report(file, line, 'relative-import', spec, 'reaches outside its package');
-        } else if (!testCode && isTestCode(relative(p.dir, target))) {
-          report(
-            file,
-            line,
-            'prod-imports-test-code',
-            spec,
-            'production code imports a spec or testing/ file',
-          );
+        } else {
+          checkTestCodeImport(relative(p.dir, target));
         }
         continue;
       }
@@ -269,15 +274,7 @@ for (const p of packages) {
       if (target) {
         const problem = layerProblem(p, target, testCode);
         if (problem) report(file, line, problem[0], spec, problem[1]);
-        if (!testCode && isTestCode(spec.slice(name.length))) {
-          report(
-            file,
-            line,
-            'prod-imports-test-code',
-            spec,
-            'production code imports a spec or testing/ file',
-          );
-        }
+        checkTestCodeImport(spec.slice(name.length));
       } else if (!testCode && (p.layer === 'domain' || p.layer === 'web') && isIoPackage(name)) {
         report(file, line, ioRule(p), spec, `${describe(p)} must not do I/O`);
       }

@@ -1,7 +1,6 @@
 export * from './checkpoint-errors';
 export * from './checkpoint-reader';
 export * from './dtype';
-export * from './expected-weights';
 export * from './make-tiny-checkpoint';
 export * from './parse-config';
 export * from './safetensors-file';

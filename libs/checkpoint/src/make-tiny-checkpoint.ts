@@ -1,9 +1,8 @@
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { InternVLConfig } from '@internvl/model-config';
+import { expectedWeights, type InternVLConfig } from '@internvl/model-config';
 import { buildInternLM2TokenizerFiles, buildPhi3TokenizerFiles } from '@internvl/tokenizer';
 import { SAFETENSORS_SINGLE } from './checkpoint-reader';
-import { expectedWeights } from './expected-weights';
 import { parseInternVLConfig } from './parse-config';
 import { writeSafetensorsStreamed } from './safetensors-writer';
 import { checkTinyOptions, tinyDims, type TinyLlm, type TinyPreset } from './tiny-presets';

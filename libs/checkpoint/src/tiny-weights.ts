@@ -1,5 +1,5 @@
+import type { WeightSpec } from '@internvl/model-config';
 import { elementCount } from './dtype';
-import type { WeightSpec } from './expected-weights';
 import type { StreamedTensor } from './safetensors-writer';
 import { tensorRandom } from './seeded-random';
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { expectedWeights, type WeightSpec } from '@internvl/model-config';
 import { CheckpointMismatchError } from './checkpoint-errors';
 import type { TensorIndex } from './checkpoint-reader';
 import { elementCount } from './dtype';
-import { expectedWeights, type WeightSpec } from './expected-weights';
 import { parseInternVLConfig } from './parse-config';
 import { mini2bConfigJson, mini4bConfigJson, vit6bVisionConfig } from './testing/spec-configs';
 import { checkCheckpoint, validateCheckpoint } from './validate-checkpoint';

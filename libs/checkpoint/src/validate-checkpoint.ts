@@ -1,7 +1,6 @@
-import type { InternVLConfig } from '@internvl/model-config';
+import { expectedWeights, type InternVLConfig } from '@internvl/model-config';
 import { CheckpointMismatchError, type CheckpointProblem } from './checkpoint-errors';
 import type { TensorIndex } from './checkpoint-reader';
-import { expectedWeights } from './expected-weights';
 import { nearNames } from './near-names';
 
 const FLOAT_DTYPES = new Set(['F32', 'F16', 'BF16', 'F64']);

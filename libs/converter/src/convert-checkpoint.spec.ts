@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { CheckpointReader, makeTinyCheckpoint, writeSafetensors } from '@internvl/checkpoint';
 import type { InternVLConfig, ModelManifest } from '@internvl/model-config';
-import { decoderForward, greedyGenerate, visionForward } from '@internvl/reference-model';
+import { decoderForward, greedyGenerate, relativeError, visionForward } from '@internvl/reference-model';
 import { CONVERT_STAGES, convertCheckpoint, type ConvertProgress } from './convert-checkpoint';
 import { SequenceDecoder } from '@internvl/ort';
 import { OrtModel } from './testing/ort-model';
-import { relativeError, seededValues } from './testing/numbers';
+import { seededValues } from './testing/numbers';
 
 const work = mkdtempSync(join(tmpdir(), 'converter-'));
 

@@ -139,53 +139,58 @@ export async function convertCheckpoint(options: ConvertOptions): Promise<ModelM
   // The vision tower stays in float for int4: weight-only 4-bit pays off in the memory-bound decoder.
   const visionPrecision: Precision = options.precision === 'int4' ? 'fp32' : options.precision;
   const stream = (file: string) => ({ dataFile: join(to, `${file}.data.partial`) });
+  /**
+   * A graph built layer by layer and saved as `file`, reported as `layers` + 1 steps (the last one
+   * is the `head`: projector, lm_head); `build` gets the graph options and the per-layer callback.
+   */
+  const buildLayered = (
+    stage: ConvertStage,
+    file: string,
+    layers: number,
+    precision: Precision,
+    head: string,
+    build: (
+      graph: ReturnType<typeof stream>,
+      onLayer: (done: number, layers: number) => void,
+    ) => GraphBuilder,
+  ) => {
+    const total = layers + 1;
+    progress({ stage, done: 0, total, message: `building ${file} (${layers} layers, ${precision})` });
+    const graph = build(stream(file), (done, n) =>
+      progress({ stage, done, total, message: `layer ${done}/${n}` }),
+    );
+    save(graph, to, file, metadata);
+    progress({ stage, done: total, total, message: `${head}, wrote ${file}` });
+  };
 
-  const visionLayers = visionLayersToRun(config);
-  progress({
-    stage: 'vision',
-    done: 0,
-    total: visionLayers + 1,
-    message: `building ${FILES.vision} (${visionLayers} layers, ${visionPrecision})`,
-  });
-  const vision = buildVisionGraph(config, reader, visionPrecision, {
-    graph: stream(FILES.vision),
-    onLayer: (done, layers) =>
-      progress({ stage: 'vision', done, total: visionLayers + 1, message: `layer ${done}/${layers}` }),
-  });
-  save(vision, to, FILES.vision, metadata);
-  progress({
-    stage: 'vision',
-    done: visionLayers + 1,
-    total: visionLayers + 1,
-    message: `projector, wrote ${FILES.vision}`,
-  });
+  buildLayered(
+    'vision',
+    FILES.vision,
+    visionLayersToRun(config),
+    visionPrecision,
+    'projector',
+    (graph, onLayer) => buildVisionGraph(config, reader, visionPrecision, { graph, onLayer }),
+  );
 
   progress({ stage: 'embed', done: 0, total: 1, message: `building ${FILES.embed} (embedding table)` });
   save(buildEmbedGraph(config, reader, options.precision, stream(FILES.embed)), to, FILES.embed, metadata);
   progress({ stage: 'embed', done: 1, total: 1, message: `wrote ${FILES.embed}` });
 
   const kvDtype = options.kvDtype ?? floatType(options.precision);
-  const decoderLayers = config.llm.numLayers;
-  progress({
-    stage: 'decoder',
-    done: 0,
-    total: decoderLayers + 1,
-    message: `building ${FILES.decoder} (${decoderLayers} layers, ${options.precision})`,
-  });
-  const decoder = buildDecoderGraph(config, reader, options.precision, {
-    kvDtype,
-    int4Block: int4BlockSize,
-    graph: stream(FILES.decoder),
-    onLayer: (done, layers) =>
-      progress({ stage: 'decoder', done, total: decoderLayers + 1, message: `layer ${done}/${layers}` }),
-  });
-  save(decoder, to, FILES.decoder, metadata);
-  progress({
-    stage: 'decoder',
-    done: decoderLayers + 1,
-    total: decoderLayers + 1,
-    message: `lm_head, wrote ${FILES.decoder}`,
-  });
+  buildLayered(
+    'decoder',
+    FILES.decoder,
+    config.llm.numLayers,
+    options.precision,
+    'lm_head',
+    (graph, onLayer) =>
+      buildDecoderGraph(config, reader, options.precision, {
+        kvDtype,
+        int4Block: int4BlockSize,
+        graph,
+        onLayer,
+      }),
+  );
 
   progress({ stage: 'tokenizer', done: 0, total: 1, message: `writing ${FILES.tokenizer}` });
   writeFileSync(join(to, FILES.tokenizer), tokenizerText);

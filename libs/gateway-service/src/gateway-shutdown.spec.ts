@@ -39,17 +39,35 @@ async function until(what: string, check: () => boolean, ms = 5_000): Promise<vo
   }
 }
 
-test('stop (SIGTERM) drains HTTP: a stream in flight finishes with [DONE]; new requests are refused', async () => {
+/**
+ * A gateway that drains for up to 5 s, with one streamed chat in flight on `stream` that the fake
+ * llm holds until release(); close() force-stops the gateway and lets the llm answer freely again.
+ */
+async function gatewayWithHeldStream() {
   const { service, runtime } = await startGateway(stack, ['--shutdown-timeout-ms', '5000']);
   const barrier = new Barrier(2);
   stack.llm.barrier = barrier;
+  const close = async () => {
+    stack.llm.barrier = undefined;
+    await service.stop('test over', true);
+  };
   try {
     const calls = stack.llm.calls.length;
     const stream = await rawConnection(runtime.httpPort);
     stream.socket.write(post(streamBody('tell me')));
+    await until('the stream to reach the llm', () => stack.llm.calls.length === calls + 1);
+    return { service, runtime, stream, release: () => void barrier.wait(), close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+test('stop (SIGTERM) drains HTTP: a stream in flight finishes with [DONE]; new requests are refused', async () => {
+  const { service, runtime, stream, release, close } = await gatewayWithHeldStream();
+  try {
     const idle = await rawConnection(runtime.httpPort);
     idle.socket.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n');
-    await until('the stream to reach the llm', () => stack.llm.calls.length === calls + 1);
     await until('the health answer', () => idle.text().includes('\r\n\r\n'));
 
     const stopped = service.stop('SIGTERM');
@@ -58,7 +76,7 @@ test('stop (SIGTERM) drains HTTP: a stream in flight finishes with [DONE]; new r
     await assert.rejects(fetch(`http://127.0.0.1:${runtime.httpPort}/health`), 'the listener is closed');
     assert.ok(!stream.text().includes('[DONE]'), 'the stream is still waiting for the llm');
 
-    void barrier.wait(); // the llm answers now
+    release(); // the llm answers now
     await stream.closed;
     const text = stream.text();
     assert.match(text, /^HTTP\/1\.1 200/);
@@ -69,26 +87,19 @@ test('stop (SIGTERM) drains HTTP: a stream in flight finishes with [DONE]; new r
     await stopped;
     await idle.closed; // the idle kept-alive socket was closed by the drain
   } finally {
-    stack.llm.barrier = undefined;
-    await service.stop('test over', true);
+    await close();
   }
 });
 
 test('a new request on a kept-alive socket during the drain gets 503 and Connection: close', async () => {
-  const { service, runtime } = await startGateway(stack, ['--shutdown-timeout-ms', '5000']);
-  const barrier = new Barrier(2);
-  stack.llm.barrier = barrier;
+  const { service, stream, release, close } = await gatewayWithHeldStream();
   try {
-    const calls = stack.llm.calls.length;
-    const stream = await rawConnection(runtime.httpPort);
-    stream.socket.write(post(streamBody('tell me')));
-    await until('the stream to reach the llm', () => stack.llm.calls.length === calls + 1);
     // A pipelined request behind the stream on the same socket arrives during the drain.
     const stopped = service.stop('SIGTERM');
     await sleep(300);
     stream.socket.write('GET /v1/models HTTP/1.1\r\nHost: x\r\n\r\n');
     await sleep(100);
-    void barrier.wait();
+    release();
     await stream.closed;
     const [first, second] = stream.text().split(/(?=HTTP\/1\.1 )/);
     assert.match(first!, /^HTTP\/1\.1 200/);
@@ -98,8 +109,7 @@ test('a new request on a kept-alive socket during the drain gets 503 and Connect
     assert.match(second!, /the server is shutting down/);
     await stopped;
   } finally {
-    stack.llm.barrier = undefined;
-    await service.stop('test over', true);
+    await close();
   }
 });
 

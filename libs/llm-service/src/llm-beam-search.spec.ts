@@ -1,19 +1,15 @@
 import { strict as assert } from 'node:assert';
 import { status } from '@grpc/grpc-js';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { CheckpointReader } from '@internvl/checkpoint';
 import { beamSearchGenerate } from '@internvl/reference-model';
 import {
-  buildTinyModel,
   conversationHeader,
   expectError,
   generate,
-  seeded,
-  serve,
+  randomImage,
+  serveTinyModel,
   user,
-  type SentImage,
-  type Served,
-  type TinyModel,
 } from './testing/llm-fixtures';
 
 // Beam search through the llm tier (beams as rows of the shared batch, caches forked and reordered
@@ -21,13 +17,7 @@ import {
 
 for (const llm of ['phi3', 'internlm2'] as const) {
   describe(`${llm}: beam search`, () => {
-    let model: TinyModel;
-    let served: Served;
-    before(async () => {
-      model = await buildTinyModel(llm, 29);
-      served = await serve(model.dir, ['--max-active-sequences', '12']);
-    });
-    after(() => served.stop());
+    const { model, served } = serveTinyModel(llm, { seed: 29, args: ['--max-active-sequences', '12'] });
 
     for (const [numBeams, lengthPenalty, earlyStopping] of [
       [2, 1, false],
@@ -35,8 +25,7 @@ for (const llm of ['phi3', 'internlm2'] as const) {
       [4, 2, true],
     ] as const) {
       test(`num_beams ${numBeams}, length_penalty ${lengthPenalty}, early_stopping ${earlyStopping}: the reference's tokens, also beside other requests`, async () => {
-        const hidden = served.runtime.model.hiddenSize;
-        const image: SentImage = { tiles: 1, rows: seeded(256 * hidden, 71, 0.5) };
+        const image = randomImage(served, 71);
         const header = conversationHeader(
           [user('<image>\nWhat do you see?')],
           [image],

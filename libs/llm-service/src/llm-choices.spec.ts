@@ -1,29 +1,21 @@
 import { strict as assert } from 'node:assert';
 import { status } from '@grpc/grpc-js';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
-  buildTinyModel,
   conversationHeader,
   expectError,
   generate,
-  seeded,
-  serve,
+  randomImage,
+  serveTinyModel,
   user,
   type Collected,
-  type SentImage,
-  type Served,
 } from './testing/llm-fixtures';
 
 describe('n choices from one Generate call', () => {
-  let served: Served;
-  before(async () => {
-    served = await serve((await buildTinyModel('phi3', 23)).dir);
-  });
-  after(() => served.stop());
+  const { served } = serveTinyModel('phi3', { seed: 23 });
 
   test('n=3 with a seed: each choice is the single answer with seed + its index; the prompt is prefilled once', async () => {
-    const hidden = served.runtime.model.hiddenSize;
-    const image: SentImage = { tiles: 1, rows: seeded(256 * hidden, 61, 0.5) };
+    const image = randomImage(served, 61);
     const header = (n: number, seed: number) =>
       conversationHeader([user('<image>\nTell me three things about it.')], [image], {
         maxNewTokens: 12,

@@ -1,37 +1,27 @@
 import { strict as assert } from 'node:assert';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
   assistant,
-  buildTinyModel,
   conversationHeader,
   generate,
-  seeded,
-  serve,
+  randomImage,
+  serveTinyModel,
   user,
   type Collected,
-  type SentImage,
   waitFor,
-  type Served,
 } from './testing/llm-fixtures';
 
 // Churn: many requests of different shapes join and leave a small batch while others are
 // cancelled mid-stream or run out of time. Nothing may be lost, mixed up or leaked.
 
-let served: Served;
-before(async () => {
-  served = await serve((await buildTinyModel('internlm2', 4)).dir, [
-    '--max-active-sequences',
-    '4',
-    '--prefill-chunk-tokens',
-    '96',
-  ]);
+const { served } = serveTinyModel('internlm2', {
+  seed: 4,
+  args: ['--max-active-sequences', '4', '--prefill-chunk-tokens', '96'],
 });
-after(() => served.stop());
 
 test('40 requests through a 4-slot batch with cancels and deadlines: every answer is its solo answer, nothing leaks', async () => {
-  const hidden = served.runtime.model.hiddenSize;
   const requests = Array.from({ length: 40 }, (_, i) => {
-    const images: SentImage[] = i % 5 === 0 ? [{ tiles: 1, rows: seeded(256 * hidden, 100 + i, 0.5) }] : [];
+    const images = i % 5 === 0 ? [randomImage(served, 100 + i)] : [];
     const turns =
       i % 3 === 0
         ? [user(`Earlier question ${i}`), assistant(`Earlier answer ${'x'.repeat(i % 7)}`), user(`Now ${i}?`)]

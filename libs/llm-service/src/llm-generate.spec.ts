@@ -1,34 +1,25 @@
 import { strict as assert } from 'node:assert';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { f16ToF32, f32ToF16 } from '@internvl/float-formats';
 import {
   assistant,
-  buildTinyModel,
   conversationHeader,
   FinishReason,
   generate,
+  randomImage,
   referenceTokens,
   seeded,
   serve,
+  serveTinyModel,
   user,
-  type SentImage,
-  type Served,
-  type TinyModel,
 } from './testing/llm-fixtures';
 
 for (const llm of ['phi3', 'internlm2'] as const) {
   describe(`${llm}: generation through the llm tier`, () => {
-    let model: TinyModel;
-    let served: Served;
-    before(async () => {
-      model = await buildTinyModel(llm, 11);
-      served = await serve(model.dir, ['--max-active-sequences', '8']);
-    });
-    after(() => served.stop());
+    const { model, served } = serveTinyModel(llm, { seed: 11, args: ['--max-active-sequences', '8'] });
 
     test('greedy tokens with an image equal the in-process reference forward, token for token', async () => {
-      const hidden = served.runtime.model.hiddenSize;
-      const image: SentImage = { tiles: 1, rows: seeded(256 * hidden, 5, 0.5) };
+      const image = randomImage(served, 5);
       const got = await generate(
         served.client,
         conversationHeader(
@@ -59,8 +50,7 @@ for (const llm of ['phi3', 'internlm2'] as const) {
     test('a prompt prefilled in 7-token chunks gives the same greedy tokens as the reference', async () => {
       const chunked = await serve(model.dir, ['--prefill-chunk-tokens', '7']);
       try {
-        const hidden = chunked.runtime.model.hiddenSize;
-        const image: SentImage = { tiles: 1, rows: seeded(256 * hidden, 8, 0.5) };
+        const image = randomImage(chunked, 8);
         const got = await generate(
           chunked.client,
           conversationHeader([user('Describe it.')], [image], { maxNewTokens: 8 }, { returnPrompt: true }),
@@ -93,12 +83,8 @@ for (const llm of ['phi3', 'internlm2'] as const) {
     });
 
     test('8 concurrent greedy requests (ragged lengths, images or not) each return exactly their solo answer', async () => {
-      const hidden = served.runtime.model.hiddenSize;
       const requests = Array.from({ length: 8 }, (_, i) => {
-        const images: SentImage[] =
-          i % 3 === 0
-            ? [{ tiles: 1 + (i % 2), rows: seeded((1 + (i % 2)) * 256 * hidden, 20 + i, 0.5) }]
-            : [];
+        const images = i % 3 === 0 ? [randomImage(served, 20 + i, 1 + (i % 2))] : [];
         const turns =
           i % 4 === 1
             ? [user('Tell me a story.'), assistant('Once upon a time.'), user(`Go on, part ${i}.`)]

@@ -8,11 +8,10 @@ import { convertCheckpoint } from '@internvl/converter';
 import {
   conversationHeader,
   generate,
+  randomImage,
   referenceTokens,
-  seeded,
   serve,
   user,
-  type SentImage,
 } from './testing/llm-fixtures';
 
 // A float16 KV cache (`internvl convert --kv-dtype float16`) holds half the bytes; attention
@@ -32,13 +31,13 @@ for (const llm of ['phi3', 'internlm2'] as const) {
       assert.equal(manifest.kvDtype, 'float16');
       const served = await serve(dir);
       try {
-        const { hiddenSize, manifest: m } = served.runtime.model;
+        const m = served.runtime.model.manifest;
         const l = m.config.llm;
         assert.equal(
           served.runtime.model.engine.kvBytesPerPosition,
           l.numLayers * 2 * l.numKvHeads * l.headDim * 2,
         );
-        const image: SentImage = { tiles: 1, rows: seeded(256 * hiddenSize, 9, 0.5) };
+        const image = randomImage(served, 9);
         const got = await generate(
           served.client,
           conversationHeader(

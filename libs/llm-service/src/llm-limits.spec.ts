@@ -1,33 +1,23 @@
 import { strict as assert } from 'node:assert';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { status } from '@grpc/grpc-js';
 import { scriptedModel } from './testing/scripted-model';
 import {
-  buildTinyModel,
   conversationHeader,
   expectError,
   generate,
   seeded,
-  serve,
+  serveTinyModel,
   user,
   waitFor,
-  type Served,
 } from './testing/llm-fixtures';
 
 describe('llm tier: limits, cancellation and bad requests', () => {
-  let served: Served;
   // Token 100 is an ordinary token: every sequence runs until max_new_tokens unless stopped.
-  before(async () => {
-    const dir = (await buildTinyModel('phi3')).dir;
-    served = await serve(
-      dir,
-      ['--max-active-sequences', '2', '--max-queue', '1', '--max-new-tokens-limit', '100000'],
-      {
-        wrapModel: (real) => scriptedModel(real, [], 100),
-      },
-    );
+  const { served } = serveTinyModel('phi3', {
+    args: ['--max-active-sequences', '2', '--max-queue', '1', '--max-new-tokens-limit', '100000'],
+    hooks: { wrapModel: (real) => scriptedModel(real, [], 100) },
   });
-  after(() => served.stop());
   const long = () => conversationHeader([user('Go on forever.')], [], { maxNewTokens: 3000 });
 
   test('a cancelled stream leaves the batch at the next step and frees its KV cache', async () => {

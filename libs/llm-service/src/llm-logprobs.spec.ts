@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { status } from '@grpc/grpc-js';
 import { CheckpointReader } from '@internvl/checkpoint';
 import type { GenerationParams, TextDelta, TokenLogprob } from '@internvl/contracts';
@@ -14,13 +14,11 @@ import {
 } from '@internvl/reference-model';
 import { tokenPiece } from '@internvl/tokenizer';
 import {
-  buildTinyModel,
   conversationHeader,
   expectError,
   generate,
-  serve,
+  serveTinyModel,
   user,
-  type Served,
   type TinyModel,
 } from './testing/llm-fixtures';
 
@@ -62,15 +60,11 @@ const logprobsOf = (deltas: TextDelta[]): TokenLogprob[] => deltas.flatMap((d) =
 
 for (const llm of ['phi3', 'internlm2'] as const) {
   describe(`${llm}: logprobs through the llm tier`, () => {
-    let model: TinyModel;
-    let served: Served;
+    const { model, served } = serveTinyModel(llm, { seed: 13 });
     let weights: WeightSource;
-    before(async () => {
-      model = await buildTinyModel(llm, 13);
-      served = await serve(model.dir);
+    before(() => {
       weights = cachedWeights(CheckpointReader.open(model.checkpoint.dir));
     });
-    after(() => served.stop());
 
     const run = (params: Partial<GenerationParams>) =>
       generate(
@@ -154,16 +148,12 @@ for (const llm of ['phi3', 'internlm2'] as const) {
 }
 
 describe('phi3: presence/frequency penalties through the llm tier', () => {
-  let model: TinyModel;
-  let served: Served;
+  // Seed 13 loops on this prompt within 24 tokens (most random tiny models never repeat a token).
+  const { model, served } = serveTinyModel('phi3', { seed: 13 });
   let weights: WeightSource;
-  before(async () => {
-    // Seed 13 loops on this prompt within 24 tokens (most random tiny models never repeat a token).
-    model = await buildTinyModel('phi3', 13);
-    served = await serve(model.dir);
+  before(() => {
     weights = cachedWeights(CheckpointReader.open(model.checkpoint.dir));
   });
-  after(() => served.stop());
 
   const N = 24;
   const run = (params: Partial<GenerationParams>) =>

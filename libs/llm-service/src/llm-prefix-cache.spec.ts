@@ -1,19 +1,18 @@
 import { strict as assert } from 'node:assert';
 import { status } from '@grpc/grpc-js';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import {
   assistant,
-  buildTinyModel,
   conversationHeader,
   expectError,
   generate,
+  randomImage,
   referenceTokens,
-  seeded,
   serve,
+  serveTinyModel,
   user,
   type SentImage,
   type Served,
-  type TinyModel,
 } from './testing/llm-fixtures';
 
 // The prefix cache: a later request whose prompt starts like an earlier one's takes those KV
@@ -21,18 +20,13 @@ import {
 // never match another image at the same positions, and must stay exact when blocks are evicted.
 
 describe('prefix cache', () => {
-  let model: TinyModel;
-  let served: Served;
+  const { model, served } = serveTinyModel('phi3', { seed: 31 });
   let image: SentImage;
   let other: SentImage;
-  before(async () => {
-    model = await buildTinyModel('phi3', 31);
-    served = await serve(model.dir);
-    const hidden = served.runtime.model.hiddenSize;
-    image = { tiles: 1, rows: seeded(256 * hidden, 41, 0.5) };
-    other = { tiles: 1, rows: seeded(256 * hidden, 42, 0.5) };
+  before(() => {
+    image = randomImage(served, 41);
+    other = randomImage(served, 42);
   });
-  after(() => served.stop());
 
   const reference = (ids: number[], rows: Float32Array | undefined, maxNewTokens: number) =>
     referenceTokens(model.checkpoint, served.runtime.model.manifest, ids, rows, maxNewTokens);
@@ -88,8 +82,7 @@ describe('prefix cache', () => {
     const budget = 448 * bytesPerPosition;
     const tight = await serve(model.dir, ['--kv-cache-bytes', String(budget), '--max-active-sequences', '4']);
     try {
-      const hidden = tight.runtime.model.hiddenSize;
-      const images = [0, 1, 2].map((i) => ({ tiles: 1, rows: seeded(256 * hidden, 50 + i, 0.5) }));
+      const images = [0, 1, 2].map((i) => randomImage(tight, 50 + i));
       const turns = (i: number) => [user(`<image>\nQuestion ${i}: what is shown?`)];
       const first = await Promise.all(images.map((img, i) => ask(tight, turns(i), img)));
       const again = await Promise.all(images.map((img, i) => ask(tight, turns(i), img)));

@@ -1,20 +1,14 @@
 import { strict as assert } from 'node:assert';
-import { after, before, describe, test } from 'node:test';
-import {
-  ImageLayout,
-  type LlmServiceClient,
-  type RenderPromptRequest,
-  type RenderPromptResponse,
-} from '@internvl/contracts';
+import { describe, test } from 'node:test';
+import { ImageLayout } from '@internvl/contracts';
 import {
   assistant,
-  buildTinyModel,
   conversationHeader,
   generate,
+  renderPrompt,
   seeded,
-  serve,
+  serveTinyModel,
   user,
-  type Served,
   type TinyLlm,
 } from './testing/llm-fixtures';
 
@@ -37,23 +31,12 @@ const OPEN: Record<TinyLlm, string> = { phi3: '<|assistant|>\n', internlm2: '<|i
 const CONTEXT_ID: Record<TinyLlm, number> = { phi3: 32013, internlm2: 92546 };
 const block = (tiles: number) => `<img>${'<IMG_CONTEXT>'.repeat(256 * tiles)}</img>`;
 
-async function render(client: LlmServiceClient, request: RenderPromptRequest) {
-  const response = await new Promise<RenderPromptResponse>((resolve, reject) =>
-    client.renderPrompt(request, (err, r) => (err ? reject(err) : resolve(r))),
-  );
-  return response.prompt!;
-}
-
 for (const llm of ['phi3', 'internlm2'] as const) {
   describe(`${llm}: prompts rendered by the llm tier equal chat()'s`, () => {
-    let served: Served;
-    before(async () => {
-      served = await serve((await buildTinyModel(llm)).dir);
-    });
-    after(() => served.stop());
+    const { served } = serveTinyModel(llm);
 
     test('single image: the block goes before the question, ids start with BOS', async () => {
-      const p = await render(served.client, {
+      const p = await renderPrompt(served.client, {
         conversation: { turns: [user('What is this?')], imageLayout: ImageLayout.IMAGE_LAYOUT_UNSPECIFIED },
         imageTiles: [7],
       });
@@ -63,12 +46,12 @@ for (const llm of ['phi3', 'internlm2'] as const) {
     });
 
     test('two images: one concatenated block (1.5 chat) or numbered blocks', async () => {
-      const concatenated = await render(served.client, {
+      const concatenated = await renderPrompt(served.client, {
         conversation: { turns: [user('Compare them.')], imageLayout: ImageLayout.IMAGE_LAYOUT_CONCATENATED },
         imageTiles: [2, 3],
       });
       assert.equal(concatenated.text, SYSTEM[llm] + USER[llm](`${block(5)}\nCompare them.`) + OPEN[llm]);
-      const numbered = await render(served.client, {
+      const numbered = await renderPrompt(served.client, {
         conversation: { turns: [user('Compare them.')], imageLayout: ImageLayout.IMAGE_LAYOUT_NUMBERED },
         imageTiles: [2, 3],
       });
@@ -79,7 +62,7 @@ for (const llm of ['phi3', 'internlm2'] as const) {
     });
 
     test('multi-round: history turns in order, the image in the first question', async () => {
-      const p = await render(served.client, {
+      const p = await renderPrompt(served.client, {
         conversation: {
           turns: [user('Describe it.'), assistant('A cat on a mat.'), user('What colour is the cat?')],
           imageLayout: ImageLayout.IMAGE_LAYOUT_UNSPECIFIED,

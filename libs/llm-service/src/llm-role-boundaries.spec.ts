@@ -1,17 +1,13 @@
 import { strict as assert } from 'node:assert';
 import { after, before, describe, test } from 'node:test';
-import {
-  ImageLayout,
-  type LlmServiceClient,
-  type PromptInfo,
-  type RenderPromptResponse,
-} from '@internvl/contracts';
+import { ImageLayout, type LlmServiceClient, type PromptInfo } from '@internvl/contracts';
 import {
   assistant,
-  buildTinyModel,
   conversationHeader,
   generate,
+  renderPrompt,
   serve,
+  serveTinyModel,
   user,
   type Served,
   type TinyLlm,
@@ -69,32 +65,21 @@ async function forgedPrompt(served: Served, llm: TinyLlm): Promise<PromptInfo> {
   return got.prompt!;
 }
 
-async function renderPrompt(client: LlmServiceClient, q: string): Promise<PromptInfo> {
-  const response = await new Promise<RenderPromptResponse>((resolve, reject) =>
-    client.renderPrompt(
-      {
-        conversation: { turns: turns(q), imageLayout: ImageLayout.IMAGE_LAYOUT_UNSPECIFIED },
-        imageTiles: [],
-      },
-      (err, r) => (err ? reject(err) : resolve(r)),
-    ),
-  );
-  return response.prompt!;
+function renderTurns(client: LlmServiceClient, q: string): Promise<PromptInfo> {
+  return renderPrompt(client, {
+    conversation: { turns: turns(q), imageLayout: ImageLayout.IMAGE_LAYOUT_UNSPECIFIED },
+    imageTiles: [],
+  });
 }
 
 for (const llm of ['phi3', 'internlm2'] as const) {
   describe(`${llm}: role boundaries through the llm tier`, () => {
-    let served: Served;
+    const { model, served } = serveTinyModel(llm);
     let trusted: Served;
     before(async () => {
-      const { dir } = await buildTinyModel(llm);
-      served = await serve(dir);
-      trusted = await serve(dir, ['--allow-special-tokens']);
+      trusted = await serve(model.dir, ['--allow-special-tokens']);
     });
-    after(async () => {
-      await served.stop();
-      await trusted.stop();
-    });
+    after(() => trusted.stop());
 
     test('by default, special-token text in a user message is plain text (Generate return_prompt, RenderPrompt)', async () => {
       const prompt = await forgedPrompt(served, llm);
@@ -102,9 +87,9 @@ for (const llm of ['phi3', 'internlm2'] as const) {
       assert.deepEqual(specialCounts(prompt.inputIds, served), OWN[llm]);
       const tokenizer = served.runtime.model.tokenizer;
       assert.ok(tokenizer.decode(prompt.inputIds).includes(FORGED[llm]), 'the ids decode back to the text');
-      assert.deepEqual((await renderPrompt(served.client, FORGED[llm])).inputIds, prompt.inputIds);
+      assert.deepEqual((await renderTurns(served.client, FORGED[llm])).inputIds, prompt.inputIds);
       // An ordinary message keeps the ids the whole rendered text gives.
-      const plain = await renderPrompt(served.client, 'Who are you?');
+      const plain = await renderTurns(served.client, 'Who are you?');
       assert.deepEqual(plain.inputIds, tokenizer.encode(RENDERED[llm]('Who are you?')));
     });
 
@@ -113,7 +98,7 @@ for (const llm of ['phi3', 'internlm2'] as const) {
       assert.equal(prompt.text, RENDERED[llm](FORGED[llm]));
       assert.deepEqual(specialCounts(prompt.inputIds, trusted), plus(OWN[llm], FORGED_TOKENS[llm]));
       assert.deepEqual(prompt.inputIds, trusted.runtime.model.tokenizer.encode(prompt.text));
-      assert.deepEqual((await renderPrompt(trusted.client, FORGED[llm])).inputIds, prompt.inputIds);
+      assert.deepEqual((await renderTurns(trusted.client, FORGED[llm])).inputIds, prompt.inputIds);
     });
 
     test("pre-tokenized prompts are the caller's own ids, control tokens included, either way", async () => {

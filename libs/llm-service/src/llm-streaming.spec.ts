@@ -1,16 +1,8 @@
 import { strict as assert } from 'node:assert';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { buildInternLM2TokenizerJson, buildPhi3TokenizerJson, loadTokenizer } from '@internvl/tokenizer';
 import { scriptedModel } from './testing/scripted-model';
-import {
-  buildTinyModel,
-  conversationHeader,
-  FinishReason,
-  generate,
-  serve,
-  user,
-  type Served,
-} from './testing/llm-fixtures';
+import { conversationHeader, FinishReason, generate, serveTinyModel, user } from './testing/llm-fixtures';
 
 // The model's weights are random, so what it "says" is scripted: the real decoder runs each step,
 // and its logits are replaced by one-hot rows of a chosen token sequence (testing/scripted-model.ts).
@@ -27,12 +19,9 @@ for (const llm of ['phi3', 'internlm2'] as const) {
     const text = tokenizer.encode(TEXT, { addBos: false });
     // A special token in the middle must never show up as text.
     const script = [...text.slice(0, 9), SETUP[llm].special, ...text.slice(9)];
-    let served: Served;
-    before(async () => {
-      const dir = (await buildTinyModel(llm)).dir;
-      served = await serve(dir, [], { wrapModel: (real) => scriptedModel(real, script, SETUP[llm].end) });
+    const { served } = serveTinyModel(llm, {
+      hooks: { wrapModel: (real) => scriptedModel(real, script, SETUP[llm].end) },
     });
-    after(() => served.stop());
 
     test('deltas joined equal the full decode: Chinese and emoji intact, never a broken character', async () => {
       const got = await generate(

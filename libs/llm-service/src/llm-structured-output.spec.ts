@@ -1,15 +1,13 @@
 import { strict as assert } from 'node:assert';
 import { status } from '@grpc/grpc-js';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
-  buildTinyModel,
   conversationHeader,
   expectError,
   FinishReason,
   generate,
-  serve,
+  serveTinyModel,
   user,
-  type Served,
 } from './testing/llm-fixtures';
 
 // Structured output through the llm tier: random weights sampled at temperature 0.9 still answer
@@ -43,11 +41,7 @@ function checkIdCard(text: string): void {
 
 for (const llm of ['phi3', 'internlm2'] as const) {
   describe(`${llm}: structured output`, () => {
-    let served: Served;
-    before(async () => {
-      served = await serve((await buildTinyModel(llm, 17)).dir, ['--max-active-sequences', '4']);
-    });
-    after(() => served.stop());
+    const { served } = serveTinyModel(llm, { seed: 17, args: ['--max-active-sequences', '4'] });
 
     const ask = (
       constraint: NonNullable<Parameters<typeof conversationHeader>[2]>['constraint'],

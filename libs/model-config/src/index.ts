@@ -1,4 +1,5 @@
 export * from './model-config';
+export * from './checkpoint-weights';
 export * from './model-manifest';
 export * from './model-io/tensor-spec';
 export * from './model-io/vision-io';

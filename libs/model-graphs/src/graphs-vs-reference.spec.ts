@@ -15,6 +15,7 @@ import {
   decoderHiddenStates,
   lmHeadLogits,
   randomWeightSource,
+  relativeError,
   tinyInternVLConfig,
   visionForward,
   type WeightSource as RefWeights,
@@ -25,18 +26,6 @@ import { buildVisionGraph } from './vision-graph';
 import type { Precision, WeightSource } from './weight-source';
 
 const dir = mkdtempSync(join(tmpdir(), 'model-graphs-'));
-
-/** max|a−b| / max|b|: the error relative to the output's scale. */
-function relativeError(actual: Float32Array, expected: Float32Array): number {
-  assert.equal(actual.length, expected.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    diff = Math.max(diff, Math.abs(actual[i]! - expected[i]!));
-    scale = Math.max(scale, Math.abs(expected[i]!));
-  }
-  return diff / scale;
-}
 
 function asGraphWeights(ref: RefWeights & { has(name: string): boolean }): WeightSource {
   return { read: (name, shape) => ref.read(name, shape), has: (name) => ref.has(name) };

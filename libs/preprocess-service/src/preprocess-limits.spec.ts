@@ -2,14 +2,14 @@ import { strict as assert } from 'node:assert';
 import { after, before, describe, test } from 'node:test';
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { ElementType, PreprocessServiceClient, TilingOptions } from '@internvl/contracts';
-import { createClient, runService, type RunningService } from '@internvl/service-kit';
+import { runLocalService, type LocalService } from '@internvl/service-kit';
 import sharp from 'sharp';
 import { preprocessApp } from './preprocess-app';
 import { preprocessRemote } from '@internvl/tier-clients';
 
 // Issue 13, defect 1: tiling.image_size is bounded before any decoding.
 
-let service: RunningService;
+let tier: LocalService<PreprocessServiceClient>;
 let client: PreprocessServiceClient;
 let image: Buffer;
 
@@ -17,21 +17,16 @@ before(async () => {
   image = await sharp({ create: { width: 64, height: 32, channels: 3, background: '#808080' } })
     .png()
     .toBuffer();
-  service = await runService(preprocessApp, {
-    argv: ['--port', '0', '--workers', '1', '--log-level', 'silent'],
-    env: {},
-  });
-  client = createClient(PreprocessServiceClient, {
-    addresses: [`127.0.0.1:${service.port}`],
-    maxReceiveMessageBytes: 8 << 20,
-    maxSendMessageBytes: 8 << 20,
-  });
+  tier = await runLocalService(
+    preprocessApp,
+    PreprocessServiceClient,
+    ['--workers', '1', '--log-level', 'silent'],
+    8 << 20,
+  );
+  client = tier.client;
 });
 
-after(async () => {
-  client.close();
-  await service.stop('test done');
-});
+after(() => tier.stop('test done'));
 
 function preprocess(o: Partial<TilingOptions>) {
   return preprocessRemote(client, image, {

@@ -7,7 +7,7 @@ import { status, type ServiceError } from '@grpc/grpc-js';
 import { ElementType, PreprocessServiceClient, type TilingOptions } from '@internvl/contracts';
 import { f32ToF16Bits } from '@internvl/float-formats';
 import { decodeNpy } from '@internvl/imaging';
-import { createClient, runService, type RunningService } from '@internvl/service-kit';
+import { runLocalService, type LocalService } from '@internvl/service-kit';
 import sharp from 'sharp';
 import { preprocessApp } from './preprocess-app';
 import { preprocessRemote } from '@internvl/tier-clients';
@@ -17,7 +17,7 @@ const fixture = (...p: string[]) => join(ROOT, 'test', 'fixtures', ...p);
 const image1 = readFileSync(fixture('images', 'image1.jpg'));
 const image2 = readFileSync(fixture('images', 'image2.jpg'));
 
-let service: RunningService;
+let tier: LocalService<PreprocessServiceClient>;
 let client: PreprocessServiceClient;
 
 const options = (o: Partial<TilingOptions> = {}): TilingOptions => ({
@@ -44,10 +44,10 @@ async function expectError(
 }
 
 before(async () => {
-  service = await runService(preprocessApp, {
-    argv: [
-      '--port',
-      '0',
+  tier = await runLocalService(
+    preprocessApp,
+    PreprocessServiceClient,
+    [
       '--workers',
       '2',
       '--max-image-bytes',
@@ -59,19 +59,12 @@ before(async () => {
       '--log-level',
       'silent',
     ],
-    env: {},
-  });
-  client = createClient(PreprocessServiceClient, {
-    addresses: [`127.0.0.1:${service.port}`],
-    maxReceiveMessageBytes: 8 << 20,
-    maxSendMessageBytes: 8 << 20,
-  });
+    8 << 20,
+  );
+  client = tier.client;
 });
 
-after(async () => {
-  client.close();
-  await service.stop('test done');
-});
+after(() => tier.stop('test done'));
 
 describe('PreprocessService output is bit-exact with the reference', () => {
   test('fp32 pixel_values of image1 at max_num 1 equal the reference tensor exactly', async () => {

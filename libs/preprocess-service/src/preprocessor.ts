@@ -72,7 +72,7 @@ export class Preprocessor {
     let output: TileJobOutput;
     const split =
       this.pool && !returnTiles && this.idleEnoughToSplit()
-        ? await runSplitJob(this.pool, input, () => this.idleEnoughToSplit(), signal)
+        ? await runSplitJob(this.pool, input, signal)
         : undefined;
     if (split) {
       output = split;

@@ -16,24 +16,23 @@ const MIN_SPLIT_PIXELS = 1 << 20;
 
 /**
  * Preprocesses one image as two shares on two workers at once (each decodes the rows it needs
- * and writes its rows of every tile into one shared pixel_values), when `canSplit()` still holds
- * after the header is read. Undefined when the image is not split, or when a share failed for
- * a reason other than the image itself: the caller then runs it as one job.
+ * and writes its rows of every tile into one shared pixel_values); call it when two workers are
+ * idle. Undefined when the image is not split, or when a share failed for a reason other than
+ * the image itself: the caller then runs it as one job.
  */
 export async function runSplitJob(
   pool: WorkerPool<TileJobInput, TileJobOutput>,
   input: TileJobInput,
-  canSplit: () => boolean,
   signal?: AbortSignal,
 ): Promise<TileJobOutput | undefined> {
   const { options } = input;
   // Shares run on the SIMD kernels only.
   if (!simdResampleAvailable()) return undefined;
-  const header = await readImageHeader(input.image, options.autoOrient);
+  const header = readImageHeader(input.image, options.autoOrient);
   if (header === undefined) return undefined;
   const { width, height } = header;
   const pixels = width * height;
-  if (pixels < MIN_SPLIT_PIXELS || pixels > input.limits.maxPixels || !canSplit()) return undefined;
+  if (pixels < MIN_SPLIT_PIXELS || pixels > input.limits.maxPixels) return undefined;
   const plan = planTiles(width, height, options.tiling);
   const elemBytes = options.dtype === 'float32' ? 4 : 2;
   const output = new SharedArrayBuffer(plan.numTiles * 3 * plan.imageSize * plan.imageSize * elemBytes);

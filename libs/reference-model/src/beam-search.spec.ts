@@ -7,8 +7,9 @@ import {
   referenceNextLogits,
   type NextLogits,
 } from './beam-search';
+import { createRng } from '@internvl/generation';
 import { greedyGenerate } from './generate';
-import { randomWeightSource, seededRandom, uniformArray } from './random-weights';
+import { randomWeightSource, uniformArray } from './random-weights';
 import { tokenIds } from './testing/spec-helpers';
 import { tinyInternVLConfig } from './tiny-config';
 
@@ -172,7 +173,7 @@ function setup(arch: 'Phi3ForCausalLM' | 'InternLM2ForCausalLM') {
   const cfg = tinyInternVLConfig(arch, { llm: { vocabSize: VOCAB } });
   const w = randomWeightSource(cfg, 12);
   const prompt = [1, ...tokenIds(3, 10, VOCAB), IMG, IMG, IMG, ...tokenIds(4, 10, VOCAB, 3)];
-  const image = uniformArray(seededRandom(4), 3 * 64, -1, 1);
+  const image = uniformArray(createRng(4), 3 * 64, -1, 1);
   return { cfg, w, prompt, image };
 }
 

@@ -1,11 +1,10 @@
 import { InvalidArgumentError, UnimplementedError } from '@internvl/errors';
-import type { InternVLConfig } from '@internvl/model-config';
+import { llmTopLevelNames, type InternVLConfig } from '@internvl/model-config';
 import { internLM2DecoderLayer } from './internlm2-forward';
 import { linear } from './linear';
 import { rmsNorm } from './norms';
 import { phi3DecoderLayer } from './phi3-forward';
 import { ropeTables, type RopeTables } from './rope';
-import { llmTopLevelNames } from './weight-names';
 import type { WeightSource } from './weight-source';
 
 /**
@@ -45,7 +44,7 @@ export function decoderHiddenStates(
   const rope = rotary ? { ...ropeTables(llm, positions), ...rotary } : ropeTables(llm, positions);
   const h = Float32Array.from(inputsEmbeds);
   const layer = llm.architecture === 'Phi3ForCausalLM' ? phi3DecoderLayer : internLM2DecoderLayer;
-  for (let i = 0; i < llm.numLayers; i++) layer(llm, weights, i, h, T, rope);
+  for (let i = 0; i < llm.numLayers; i++) layer({ llm, weights, h, T, rope }, i);
   return rmsNorm(h, T, D, weights.read(llmTopLevelNames(llm.architecture).finalNorm, [D]), llm.rmsNormEps);
 }
 

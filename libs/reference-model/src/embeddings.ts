@@ -1,6 +1,5 @@
 import { InvalidArgumentError } from '@internvl/errors';
-import type { InternVLConfig } from '@internvl/model-config';
-import { llmTopLevelNames } from './weight-names';
+import { llmTopLevelNames, type InternVLConfig } from '@internvl/model-config';
 import type { WeightSource } from './weight-source';
 
 /**

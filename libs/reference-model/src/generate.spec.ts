@@ -1,9 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
+import { createRng } from '@internvl/generation';
 import { decoderForward } from './decoder-forward';
 import { embedTokens, mergeImageEmbeds } from './embeddings';
 import { argmax, greedyGenerate } from './generate';
-import { randomWeightSource, seededRandom, uniformArray } from './random-weights';
+import { randomWeightSource, uniformArray } from './random-weights';
 import { tokenIds } from './testing/spec-helpers';
 import { tinyInternVLConfig } from './tiny-config';
 
@@ -20,7 +21,7 @@ for (const arch of ['Phi3ForCausalLM', 'InternLM2ForCausalLM'] as const) {
     const cfg = tinyInternVLConfig(arch, { llm: { vocabSize: VOCAB } });
     const w = randomWeightSource(cfg, 12);
     const prompt = [1, ...tokenIds(3, 10, VOCAB), IMG, IMG, IMG, ...tokenIds(4, 10, VOCAB, 3)];
-    const image = uniformArray(seededRandom(4), 3 * 64, -1, 1);
+    const image = uniformArray(createRng(4), 3 * 64, -1, 1);
     const got = greedyGenerate(cfg, w, prompt, image, IMG, 6, []);
     assert.equal(got.length, 6);
 

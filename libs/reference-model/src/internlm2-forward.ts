@@ -1,10 +1,6 @@
-import type { LlmConfig } from '@internvl/model-config';
-import { attention } from './attention';
-import { addInPlace, linear } from './linear';
-import { rmsNorm } from './norms';
-import { applyRope, type RopeTables } from './rope';
+import { attentionBlock, mlpBlock, type DecoderLayerInput } from './decoder-blocks';
+import { linear } from './linear';
 import { silu } from './silu';
-import type { WeightSource } from './weight-source';
 
 /** Plain per-projection weights recovered from InternLM2's fused wqkv. */
 export interface SplitWqkv {
@@ -47,14 +43,8 @@ export function splitInternLM2Wqkv(
  * One InternLM2DecoderLayer (eager attention, no cache), in place on h [T, hidden]:
  * h += wo(attn(RoPE(q), RoPE(k), v)) with GQA; h += w2(silu(w1 x) · w3 x).
  */
-export function internLM2DecoderLayer(
-  llm: LlmConfig,
-  weights: WeightSource,
-  layer: number,
-  h: Float32Array,
-  T: number,
-  rope: RopeTables,
-): void {
+export function internLM2DecoderLayer(input: DecoderLayerInput, layer: number): void {
+  const { llm, weights, T } = input;
   const D = llm.hiddenSize;
   const H = llm.numHeads;
   const KV = llm.numKvHeads;
@@ -62,25 +52,22 @@ export function internLM2DecoderLayer(
   const I = llm.intermediateSize;
   const P = `language_model.model.layers.${layer}`;
 
-  const x1 = rmsNorm(h, T, D, weights.read(`${P}.attention_norm.weight`, [D]), llm.rmsNormEps);
-  const wqkv = weights.read(`${P}.attention.wqkv.weight`, [(H + 2 * KV) * hd, D]);
-  const { wq, wk, wv } = splitInternLM2Wqkv(wqkv, H, KV, hd, D);
-  const q = applyRope(linear(x1, T, D, wq, H * hd), T, H, hd, rope);
-  const k = applyRope(linear(x1, T, D, wk, KV * hd), T, KV, hd, rope);
-  const v = linear(x1, T, D, wv, KV * hd);
-  const att = attention(q, k, v, {
-    T,
-    numHeads: H,
-    numKvHeads: KV,
-    headDim: hd,
-    scale: 1 / Math.sqrt(hd),
-    causal: true,
+  const attn = { norm: `${P}.attention_norm.weight`, out: `${P}.attention.wo.weight` };
+  attentionBlock(input, attn, (x) => {
+    const wqkv = weights.read(`${P}.attention.wqkv.weight`, [(H + 2 * KV) * hd, D]);
+    const { wq, wk, wv } = splitInternLM2Wqkv(wqkv, H, KV, hd, D);
+    return {
+      q: linear(x, T, D, wq, H * hd),
+      k: linear(x, T, D, wk, KV * hd),
+      v: linear(x, T, D, wv, KV * hd),
+    };
   });
-  addInPlace(h, linear(att, T, H * hd, weights.read(`${P}.attention.wo.weight`, [D, H * hd]), D));
 
-  const x2 = rmsNorm(h, T, D, weights.read(`${P}.ffn_norm.weight`, [D]), llm.rmsNormEps);
-  const g = linear(x2, T, D, weights.read(`${P}.feed_forward.w1.weight`, [I, D]), I);
-  const u = linear(x2, T, D, weights.read(`${P}.feed_forward.w3.weight`, [I, D]), I);
-  for (let i = 0; i < g.length; i++) g[i] = Math.fround(silu(g[i])) * u[i];
-  addInPlace(h, linear(g, T, I, weights.read(`${P}.feed_forward.w2.weight`, [D, I]), D));
+  const mlp = { norm: `${P}.ffn_norm.weight`, down: `${P}.feed_forward.w2.weight` };
+  mlpBlock(input, mlp, (x) => {
+    const g = linear(x, T, D, weights.read(`${P}.feed_forward.w1.weight`, [I, D]), I);
+    const u = linear(x, T, D, weights.read(`${P}.feed_forward.w3.weight`, [I, D]), I);
+    for (let i = 0; i < g.length; i++) g[i] = Math.fround(silu(g[i])) * u[i];
+    return g;
+  });
 }

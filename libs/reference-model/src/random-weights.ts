@@ -1,18 +1,6 @@
-import type { InternVLConfig } from '@internvl/model-config';
-import { weightSpecs, type WeightSpec } from './weight-names';
+import { createRng } from '@internvl/generation';
+import { expectedWeights, type InternVLConfig, type WeightSpec } from '@internvl/model-config';
 import { MapWeightSource } from './weight-source';
-
-/** Deterministic uniform [0, 1) generator (mulberry32): same seed, same weights everywhere. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Fills a new array with uniform values in [lo, hi). */
 export function uniformArray(rand: () => number, length: number, lo: number, hi: number): Float32Array {
@@ -37,12 +25,13 @@ function rangeFor(spec: WeightSpec): [number, number] {
 
 /**
  * Random weights for every tensor the reference forward reads for `config`, from one seed
- * (tensors drawn in weightSpecs order). For tests of tiny models only.
+ * (tensors drawn in expectedWeights order). For tests of tiny models only.
  */
 export function randomWeightSource(config: InternVLConfig, seed: number): MapWeightSource {
-  const rand = seededRandom(seed);
+  // mulberry32: same seed, same weights everywhere.
+  const rand = createRng(seed);
   const source = new MapWeightSource();
-  for (const spec of weightSpecs(config)) {
+  for (const spec of expectedWeights(config)) {
     const [lo, hi] = rangeFor(spec);
     const count = spec.shape.reduce((a, b) => a * b, 1);
     source.set(spec.name, spec.shape, uniformArray(rand, count, lo, hi));

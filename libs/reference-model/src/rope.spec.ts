@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import type { LlmConfig } from '@internvl/model-config';
-import { uniformArray, seededRandom } from './random-weights';
+import { createRng } from '@internvl/generation';
+import { uniformArray } from './random-weights';
 import { applyRope, dynamicNtkBase, longRopeMscale, ropeTables } from './rope';
 import { tinyInternVLConfig } from './tiny-config';
 
@@ -36,7 +37,7 @@ test('rotate_half layout: out[d] = x[d]·cos − x[d+half]·sin, out[d+half] = x
 
 test('short-factor path: q·k depends only on the relative position (and carries mscale²)', () => {
   const llm = phi3();
-  const rand = seededRandom(7);
+  const rand = createRng(7);
   const q = uniformArray(rand, llm.headDim, -1, 1);
   const k = uniformArray(rand, llm.headDim, -1, 1);
   const base = score(llm, q, k, 5, 2);

@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import type { VisionConfig } from '@internvl/model-config';
-import { randomWeightSource, seededRandom, uniformArray } from './random-weights';
+import { createRng } from '@internvl/generation';
+import { randomWeightSource, uniformArray } from './random-weights';
 import { assertClose, maxAbsDiff } from './testing/spec-helpers';
 import { tinyInternVLConfig, type TinyConfigOverrides } from './tiny-config';
 import {
@@ -16,7 +17,7 @@ import { MapWeightSource } from './weight-source';
 const small = (overrides: TinyConfigOverrides = {}, vision: Partial<VisionConfig> = {}) =>
   tinyInternVLConfig('Phi3ForCausalLM', { ...overrides, vision: { imageSize: 112, ...vision } });
 
-const pixels = (n: number, S: number, seed = 2) => uniformArray(seededRandom(seed), n * 3 * S * S, -2, 2);
+const pixels = (n: number, S: number, seed = 2) => uniformArray(createRng(seed), n * 3 * S * S, -2, 2);
 
 test('448 px tile: 1025 ViT tokens → 256 image rows of the LLM width', () => {
   const cfg = tinyInternVLConfig('Phi3ForCausalLM');

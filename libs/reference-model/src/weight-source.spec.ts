@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
+import { expectedWeights } from '@internvl/model-config';
 import { randomWeightSource } from './random-weights';
 import { tinyInternVLConfig } from './tiny-config';
-import { weightSpecs } from './weight-names';
 import { cachedWeights, MapWeightSource } from './weight-source';
 
 test('read checks presence and shape, naming the tensor', () => {
@@ -26,7 +26,7 @@ test('random weights are deterministic per seed and cover the spec names (4B-sty
   const cfg = tinyInternVLConfig('Phi3ForCausalLM', { llm: { vocabSize: 50 } });
   const a = randomWeightSource(cfg, 9);
   const b = randomWeightSource(cfg, 9);
-  const names = weightSpecs(cfg).map((s) => s.name);
+  const names = expectedWeights(cfg).map((s) => s.name);
   for (const n of [
     'vision_model.encoder.layers.0.attn.qkv.weight',
     'vision_model.encoder.layers.1.ls2',
@@ -37,5 +37,5 @@ test('random weights are deterministic per seed and cover the spec names (4B-sty
   ]) {
     assert.ok(names.includes(n), n);
   }
-  for (const s of weightSpecs(cfg)) assert.deepEqual(a.read(s.name, s.shape), b.read(s.name, s.shape));
+  for (const s of expectedWeights(cfg)) assert.deepEqual(a.read(s.name, s.shape), b.read(s.name, s.shape));
 });

@@ -17,6 +17,7 @@ export * from './grpc/unimplemented';
 export * from './logging/logger';
 export * from './metrics-server';
 export * from './run-service';
+export * from './local-service';
 export * from './run-tier-main';
 export * from './workers/worker-pool';
 export * from './workers/serve-worker-jobs';

@@ -1,9 +1,8 @@
 import { INTERNVL_ADDED_TOKENS } from './internvl-tokens';
-import { llama2Vocab } from './llama-vocab';
+import { llama2TokenizerJson, llama2Vocab } from './llama-vocab';
 import { tokenizerFiles, type TokenizerFiles } from './tokenizer-files';
 import {
   addedToken,
-  llamaStyleTokenizerJson,
   serializeTokenizerJson,
   type AddedTokenJson,
   type TokenizerJson,
@@ -37,21 +36,12 @@ export function internlm2AddedTokens(): AddedTokenJson[] {
 }
 
 function internlm2Tokenizer(): TokenizerJson {
-  const { pieces, merges } = llama2Vocab();
-  const all = [...pieces];
   // InternLM2's real 92544-piece vocabulary is not available offline; ids past Llama-2's are
   // unreachable fillers (no merge produces them) so every special token keeps its real id.
-  for (let id = all.length; id < FIRST_SPECIAL; id++) all.push(`<unused${id}>`);
-  for (const [, content] of INTERNLM2_TOKENS) all.push(content);
-  return llamaStyleTokenizerJson({
-    pieces: all,
-    merges,
-    addedTokens: internlm2AddedTokens(),
-    unkToken: '<unk>',
-    bos: { content: '<s>', id: 1 },
-    addDummyPrefix: true,
-    byteFallback: true,
-  });
+  const extra: string[] = [];
+  for (let id = llama2Vocab().pieces.length; id < FIRST_SPECIAL; id++) extra.push(`<unused${id}>`);
+  for (const [, content] of INTERNLM2_TOKENS) extra.push(content);
+  return llama2TokenizerJson(internlm2AddedTokens(), extra);
 }
 
 /**

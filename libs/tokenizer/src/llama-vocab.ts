@@ -1,5 +1,6 @@
 import { InternalError } from '@internvl/errors';
 import llamaTokenizer from 'llama-tokenizer-js';
+import { llamaStyleTokenizerJson, type AddedTokenJson, type TokenizerJson } from './tokenizer-json';
 
 /** A SentencePiece-BPE vocabulary: pieces by id and merges, highest priority first. */
 export interface BpeVocab {
@@ -31,4 +32,25 @@ export function llama2Vocab(): BpeVocab {
     });
   cached = { pieces, merges };
   return cached;
+}
+
+/**
+ * tokenizer.json of a model on Llama-2's vocabulary as transformers converts its LlamaTokenizer:
+ * Llama-2's pieces (then `extraPieces` from id 32000 on) and merges, `<unk>`, BOS `<s>`=1, the
+ * dummy prefix and byte fallback, with `addedTokens`.
+ */
+export function llama2TokenizerJson(
+  addedTokens: AddedTokenJson[],
+  extraPieces: readonly string[] = [],
+): TokenizerJson {
+  const { pieces, merges } = llama2Vocab();
+  return llamaStyleTokenizerJson({
+    pieces: [...pieces, ...extraPieces],
+    merges,
+    addedTokens,
+    unkToken: '<unk>',
+    bos: { content: '<s>', id: 1 },
+    addDummyPrefix: true,
+    byteFallback: true,
+  });
 }

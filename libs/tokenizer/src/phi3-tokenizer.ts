@@ -1,9 +1,8 @@
 import { INTERNVL_ADDED_TOKENS } from './internvl-tokens';
-import { llama2Vocab } from './llama-vocab';
+import { llama2TokenizerJson } from './llama-vocab';
 import { tokenizerFiles, type TokenizerFiles } from './tokenizer-files';
 import {
   addedToken,
-  llamaStyleTokenizerJson,
   serializeTokenizerJson,
   type AddedTokenJson,
   type TokenizerJson,
@@ -44,16 +43,7 @@ export function phi3AddedTokens(): AddedTokenJson[] {
 }
 
 function phi3Tokenizer(): TokenizerJson {
-  const { pieces, merges } = llama2Vocab();
-  return llamaStyleTokenizerJson({
-    pieces,
-    merges,
-    addedTokens: phi3AddedTokens(),
-    unkToken: '<unk>',
-    bos: { content: '<s>', id: 1 },
-    addDummyPrefix: true,
-    byteFallback: true,
-  });
+  return llama2TokenizerJson(phi3AddedTokens());
 }
 
 /**

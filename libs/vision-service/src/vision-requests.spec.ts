@@ -1,45 +1,32 @@
 import { strict as assert } from 'node:assert';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { status } from '@grpc/grpc-js';
 import { ElementType, type EmbedRequest } from '@internvl/contracts';
 import { runService } from '@internvl/service-kit';
 import {
-  buildTinyModel,
   chunk,
   expectError,
   f32,
   header,
   pixels,
   rawEmbed,
-  ReferenceRun,
   S,
-  serve,
+  serveTinyModelForSuite,
   TILE,
   wire,
-  type Served,
 } from './testing/vision-fixtures';
 import { createVisionApp } from './vision-app';
 import { embedRemote } from '@internvl/tier-clients';
 import { VisionModel } from './vision-model';
 
-let work: string;
-let modelDir: string;
-let reference: ReferenceRun;
-let main: Served;
-
-before(async () => {
-  ({ work, model: modelDir } = await buildTinyModel());
-  reference = await ReferenceRun.open(modelDir);
-  main = await serve(modelDir, ['--max-wait-ms', '0', '--max-request-tiles', '12']);
-});
-
-after(async () => {
-  await main.stop();
-  await reference.close();
-  rmSync(work, { recursive: true, force: true });
-});
+const { files, reference, main } = serveTinyModelForSuite([
+  '--max-wait-ms',
+  '0',
+  '--max-request-tiles',
+  '12',
+]);
 
 describe('VisionService refuses bad tensors with INVALID_ARGUMENT naming the problem', () => {
   const spec = (shape: number[], dtype = ElementType.ELEMENT_TYPE_FLOAT32, bytes?: number) => ({
@@ -148,15 +135,18 @@ describe('VisionService start-up', () => {
 
   test('refuses to start without a usable model directory or with contradicting limits, saying what to pass', async () => {
     await assert.rejects(start([]), /no model: pass --model DIR \(or INTERNVL_VISION_MODEL\)/);
-    await assert.rejects(start(['--model', join(work, 'nope')]), /model directory .*nope does not exist/);
-    const empty = join(work, 'empty');
+    await assert.rejects(
+      start(['--model', join(files.work, 'nope')]),
+      /model directory .*nope does not exist/,
+    );
+    const empty = join(files.work, 'empty');
     mkdirSync(empty, { recursive: true });
     await assert.rejects(
       start(['--model', empty]),
       /has no manifest\.json: --model DIR \(or INTERNVL_VISION_MODEL\) must be a directory made by/,
     );
     await assert.rejects(
-      start(['--model', modelDir, '--max-request-tiles', '64', '--max-queue-tiles', '32']),
+      start(['--model', files.model, '--max-request-tiles', '64', '--max-queue-tiles', '32']),
       /--max-request-tiles \(INTERNVL_VISION_MAX_REQUEST_TILES\) is 64, above --max-queue-tiles/,
     );
   });
@@ -164,7 +154,7 @@ describe('VisionService start-up', () => {
   test('provider cuda without CUDA starts on CPU with a warning; with require_gpu it refuses', async (t) => {
     const warnings: string[] = [];
     const model = await VisionModel.load({
-      dir: modelDir,
+      dir: files.model,
       provider: 'cuda',
       deviceId: 0,
       requireGpu: false,
@@ -179,7 +169,7 @@ describe('VisionService start-up', () => {
       /CUDA unavailable .*falling back to CPU.*ONNXRUNTIME_NODE_INSTALL=cuda12/,
     );
     await assert.rejects(
-      start(['--model', modelDir, '--provider', 'cuda', '--require-gpu']),
+      start(['--model', files.model, '--provider', 'cuda', '--require-gpu']),
       /GPU required but CUDA is unavailable/,
     );
   });

@@ -1,8 +1,7 @@
 import { strict as assert } from 'node:assert';
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { ElementType } from '@internvl/contracts';
 import { convertCheckpoint } from '@internvl/converter';
@@ -10,20 +9,18 @@ import { f16ToF32, f32ToF16 } from '@internvl/float-formats';
 import { VISION_IO } from '@internvl/model-config';
 import { createSession, float16Tensor } from '@internvl/ort';
 import {
-  buildTinyModel,
   chunk,
   expectError,
   f32,
   header,
   pixels,
   rawEmbed,
-  ReferenceRun,
   S,
   serve,
+  serveTinyModelForSuite,
   TILE,
   waitFor,
   wire,
-  type Served,
 } from './testing/vision-fixtures';
 import {
   embedRemote,
@@ -32,32 +29,16 @@ import {
   type RemoteEmbedResult,
 } from '@internvl/tier-clients';
 
-let work: string;
-let checkpoint: string;
-let modelDir: string;
-let reference: ReferenceRun;
-let main: Served;
+// A long max_wait makes batching deterministic: requests fired together always meet in the queue.
+const { files, reference, main } = serveTinyModelForSuite([
+  '--max-wait-ms',
+  '200',
+  '--max-batch-tiles',
+  '8',
+  '--max-request-tiles',
+  '12',
+]);
 const referenceEmbeds = (values: Float32Array) => reference.embeds(values);
-
-before(async () => {
-  ({ work, checkpoint, model: modelDir } = await buildTinyModel());
-  reference = await ReferenceRun.open(modelDir);
-  // A long max_wait makes batching deterministic: requests fired together always meet in the queue.
-  main = await serve(modelDir, [
-    '--max-wait-ms',
-    '200',
-    '--max-batch-tiles',
-    '8',
-    '--max-request-tiles',
-    '12',
-  ]);
-});
-
-after(async () => {
-  await main.stop();
-  await reference.close();
-  rmSync(work, { recursive: true, force: true });
-});
 
 describe('VisionService embeddings equal an in-process ORT run of the same model', () => {
   test('GetVisionInfo describes the loaded model', async () => {
@@ -114,8 +95,8 @@ describe('VisionService embeddings equal an in-process ORT run of the same model
   });
 
   test('an fp16 model gets the request converted to its input type', async () => {
-    const dir16 = join(work, 'model-fp16');
-    await convertCheckpoint({ from: checkpoint, to: dir16, precision: 'fp16' });
+    const dir16 = join(files.work, 'model-fp16');
+    await convertCheckpoint({ from: files.checkpoint, to: dir16, precision: 'fp16' });
     const served = await serve(dir16, ['--max-wait-ms', '0']);
     try {
       const values = pixels(4, 1);
@@ -190,7 +171,7 @@ describe('VisionService batches tiles of concurrent requests', () => {
 
   test('a request cancelled while queued leaves no trace: no run, no queue entry, nothing cached', async () => {
     // max_wait of a minute: the lone request stays queued until the test cancels it.
-    const served = await serve(modelDir, ['--max-wait-ms', '60000', '--max-batch-tiles', '4']);
+    const served = await serve(files.model, ['--max-wait-ms', '60000', '--max-batch-tiles', '4']);
     try {
       const { batcher } = served.runtime.embedder;
       const runs = served.runtime.model.runs;

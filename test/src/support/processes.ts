@@ -1,7 +1,19 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
+import { CLI } from './paths';
+
+const execFileAsync = promisify(execFile);
+
+/**
+ * Runs the built `internvl` command to its end with `args`: its stdout and stderr, or a rejection
+ * that carries its exit `code` and `stderr`.
+ */
+export function runCli(args: string[]): Promise<{ stdout: string; stderr: string }> {
+  return execFileAsync(process.execPath, [CLI, ...args]);
+}
 
 export interface RunningProcess {
   proc: ChildProcess;

@@ -11,6 +11,11 @@ export interface Stack {
   gatewayAddress: string;
   /** Base URL of the gateway's OpenAI-compatible HTTP API. */
   httpBase: string;
+  /**
+   * Starts the llm tier again on its port once the test has stopped or killed it (a supervisor's
+   * restart); `llm` and stop() then mean the new process.
+   */
+  restartLlm(): Promise<RunningProcess>;
   stop(): Promise<void>;
 }
 
@@ -21,8 +26,8 @@ export interface StackOptions {
   llmArgs?: string[];
 }
 
-const serve = (tier: string, args: string[], env?: NodeJS.ProcessEnv) =>
-  startServer(CLI, ['serve', tier, '--port', '0', '--metrics-port', '0', ...args], env);
+const serve = (tier: string, args: string[], env?: NodeJS.ProcessEnv, port = 0) =>
+  startServer(CLI, ['serve', tier, '--port', String(port), '--metrics-port', '0', ...args], env);
 
 /** Starts a gateway in front of already running tiers. */
 export async function startGateway(
@@ -59,28 +64,35 @@ export async function startGateway(
 
 export async function startStack(model: string, options: StackOptions = {}): Promise<Stack> {
   const env = options.env ?? {};
+  const serveLlm = (port?: number) =>
+    serve('llm', ['--model', model, ...(options.llmArgs ?? [])], env.llm, port);
   const [preprocess, vision, llm] = await Promise.all([
     serve('preprocess', [], env.preprocess),
     serve('vision', ['--model', model], env.vision),
-    serve('llm', ['--model', model, ...(options.llmArgs ?? [])], env.llm),
+    serveLlm(),
   ]);
   const { gateway, httpBase } = await startGateway(
     { preprocess, vision, llm },
     options.gatewayArgs,
     env.gateway,
   );
-  return {
+  const stack: Stack = {
     preprocess,
     vision,
     llm,
     gateway,
     gatewayAddress: `127.0.0.1:${gateway.port}`,
     httpBase,
+    async restartLlm() {
+      stack.llm = await serveLlm(stack.llm.port);
+      return stack.llm;
+    },
     async stop() {
       await gateway.stop();
-      await Promise.all([preprocess.stop(), vision.stop(), llm.stop()]);
+      await Promise.all([preprocess.stop(), vision.stop(), stack.llm.stop()]);
     },
   };
+  return stack;
 }
 
 /** One Prometheus sample's value from a /metrics text (labels matched as a substring). */

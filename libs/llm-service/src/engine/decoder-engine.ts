@@ -8,20 +8,12 @@ import type {
   EngineReady,
   EngineRequest,
   EngineResult,
+  EngineRunOptions,
   EngineThreadConfig,
 } from './engine-protocol';
 import type { PrefillProgress, PromptInput, StepModel } from './step-model';
 
-export interface DecoderEngineOptions {
-  provider: OrtProvider;
-  deviceId: number;
-  requireGpu: boolean;
-  intraOpThreads: number;
-  /** KV arena + prefix cache budget. */
-  kvCacheBytes: number;
-  /** Positions per prefix-cache block. */
-  kvBlockTokens: number;
-  prefixCaching: boolean;
+export interface DecoderEngineOptions extends EngineRunOptions {
   /** Sequences decoding at once (the arena grows its rows up to this + 1). */
   maxActive: number;
   /** Receives the CUDA→CPU fallback warning. */

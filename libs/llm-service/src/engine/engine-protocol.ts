@@ -6,8 +6,21 @@ import type { PromptInput } from './step-model';
 
 // What the llm tier's event loop and its inference thread (decoder-thread.ts) exchange.
 
+/** How the inference thread runs the decoder and sizes its KV cache (the llm tier's flags). */
+export interface EngineRunOptions {
+  provider: OrtProvider;
+  deviceId: number;
+  requireGpu: boolean;
+  intraOpThreads: number;
+  /** KV arena + prefix cache budget. */
+  kvCacheBytes: number;
+  /** Positions per prefix-cache block. */
+  kvBlockTokens: number;
+  prefixCaching: boolean;
+}
+
 /** workerData of the inference thread. */
-export interface EngineThreadConfig {
+export interface EngineThreadConfig extends EngineRunOptions {
   embedFile: string;
   decoderFile: string;
   /** inputs_embeds type. */
@@ -15,13 +28,6 @@ export interface EngineThreadConfig {
   kvDtype: FloatType;
   llm: LlmConfig;
   imageContextId: number;
-  provider: OrtProvider;
-  deviceId: number;
-  requireGpu: boolean;
-  intraOpThreads: number;
-  kvCacheBytes: number;
-  kvBlockTokens: number;
-  prefixCaching: boolean;
   maxRows: number;
 }
 

@@ -14,29 +14,25 @@ export interface XgGrammarMatcher {
   isTerminated(): boolean;
 }
 
+/** What xgrammar turns a JSON schema into a grammar from (compileJSONSchema, _jsonSchemaToEBNF). */
+type JsonSchemaGrammarArgs = [
+  schema: string,
+  anyWhitespace?: boolean,
+  indent?: number,
+  separators?: [string, string],
+  strictMode?: boolean,
+  maxWhitespaceCnt?: number,
+];
+
 export interface XgGrammarCompiler {
-  compileJSONSchema(
-    schema: string,
-    anyWhitespace?: boolean,
-    indent?: number,
-    separators?: [string, string],
-    strictMode?: boolean,
-    maxWhitespaceCnt?: number,
-  ): Promise<XgCompiledGrammar>;
+  compileJSONSchema(...args: JsonSchemaGrammarArgs): Promise<XgCompiledGrammar>;
   compileGrammar(ebnf: string, rootRule?: string): Promise<XgCompiledGrammar>;
   compileStructuralTag(tag: unknown): Promise<XgCompiledGrammar>;
 }
 
 export interface Xgrammar {
   Testings: {
-    _jsonSchemaToEBNF(
-      schema: string,
-      anyWhitespace?: boolean,
-      indent?: number,
-      separators?: [string, string],
-      strictMode?: boolean,
-      maxWhitespaceCnt?: number,
-    ): Promise<string>;
+    _jsonSchemaToEBNF(...args: JsonSchemaGrammarArgs): Promise<string>;
   };
   TokenizerInfo: {
     createTokenizerInfo(

@@ -2,16 +2,10 @@ import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { generationParams, type GenerationParams } from '@internvl/contracts';
 import { InvalidArgumentError, OutOfRangeError } from '@internvl/errors';
-import { generationSettings, type GenerationLimits } from './generation-settings';
+import { specLimits } from '../testing/generation-limits';
+import { generationSettings } from './generation-settings';
 
-const LIMITS: GenerationLimits = {
-  maxContextTokens: 100,
-  defaultMaxNewTokens: 50,
-  maxNewTokensLimit: 80,
-  maxStopStrings: 2,
-  vocabSize: 1000,
-  templateStopIds: [2, 7],
-};
+const LIMITS = specLimits([2, 7]);
 const params = (p: Partial<GenerationParams>) => generationParams(p);
 
 test('defaults: greedy, no filters, template stops, default length clamped to the room left', () => {

@@ -2,16 +2,10 @@ import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { generationParams, type GenerationParams } from '@internvl/contracts';
 import { InvalidArgumentError } from '@internvl/errors';
-import { generationSettings, type GenerationLimits } from './generation-settings';
+import { specLimits } from '../testing/generation-limits';
+import { generationSettings } from './generation-settings';
 
-const LIMITS: GenerationLimits = {
-  maxContextTokens: 100,
-  defaultMaxNewTokens: 50,
-  maxNewTokensLimit: 80,
-  maxStopStrings: 2,
-  vocabSize: 1000,
-  templateStopIds: [2],
-};
+const LIMITS = specLimits([2]);
 const settings = (p: Partial<GenerationParams>) => generationSettings(generationParams(p), 10, 0, LIMITS);
 const invalid = (p: Partial<GenerationParams>, message: RegExp) =>
   assert.throws(

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { InternalError } from '@internvl/errors';
 import type { PrefillProgress, PromptInput, StepModel } from '../engine/step-model';
-import { BatchScheduler } from './batch-scheduler';
+import { BatchScheduler, type BatchSchedulerOptions } from './batch-scheduler';
 import type { GenerationEvent } from './generation-events';
 import type { SequenceRequest } from './sequence';
 
@@ -59,6 +59,20 @@ function request(first: number, maxNewTokens: number, promptLength = 1): Sequenc
   };
 }
 
+/** A scheduler over `model` with the spec's queue hint; 4 slots, a queue of 4, 64-token chunks unless said. */
+function schedulerOver(
+  model: StepModel,
+  { maxActive = 4, maxQueue = 4, prefillChunkTokens = 64 }: Partial<BatchSchedulerOptions> = {},
+): BatchScheduler {
+  return new BatchScheduler({
+    model,
+    maxActive,
+    maxQueue,
+    queueLimitHint: '--max-queue',
+    prefillChunkTokens,
+  });
+}
+
 async function collect(
   events: AsyncIterable<GenerationEvent>,
 ): Promise<{ text: string; ids: number[]; reason?: string }> {
@@ -74,13 +88,7 @@ async function collect(
 
 test('sequences decode together; a later one joins between steps; each frees its cache when done', async () => {
   const model = new CountingModel();
-  const scheduler = new BatchScheduler({
-    model,
-    maxActive: 4,
-    maxQueue: 4,
-    queueLimitHint: '--max-queue',
-    prefillChunkTokens: 64,
-  });
+  const scheduler = schedulerOver(model);
   const signal = new AbortController().signal;
   const a = collect(scheduler.submit(request(0, 4), signal));
   const b = collect(scheduler.submit(request(2, 2), signal));
@@ -100,13 +108,7 @@ test('sequences decode together; a later one joins between steps; each frees its
 
 test('a cancelled queued sequence never reaches the model; a failed step fails only its batch', async () => {
   const model = new CountingModel();
-  const scheduler = new BatchScheduler({
-    model,
-    maxActive: 1,
-    maxQueue: 4,
-    queueLimitHint: '--max-queue',
-    prefillChunkTokens: 64,
-  });
+  const scheduler = schedulerOver(model, { maxActive: 1 });
   const controller = new AbortController();
   const first = collect(scheduler.submit(request(0, 3), new AbortController().signal));
   const second = collect(scheduler.submit(request(0, 3), controller.signal));
@@ -129,13 +131,7 @@ test('a cancelled queued sequence never reaches the model; a failed step fails o
 
 test('leaving the iteration early cancels the sequence; close() cancels the rest', async () => {
   const model = new CountingModel();
-  const scheduler = new BatchScheduler({
-    model,
-    maxActive: 2,
-    maxQueue: 2,
-    queueLimitHint: '--max-queue',
-    prefillChunkTokens: 64,
-  });
+  const scheduler = schedulerOver(model, { maxActive: 2, maxQueue: 2 });
   for await (const event of scheduler.submit(request(0, 1000), new AbortController().signal)) {
     if (event.type === 'delta') break;
   }
@@ -149,13 +145,7 @@ test('leaving the iteration early cancels the sequence; close() cancels the rest
 
 test('a long prompt goes in chunks, with decode steps of the running sequence between them', async () => {
   const model = new CountingModel();
-  const scheduler = new BatchScheduler({
-    model,
-    maxActive: 4,
-    maxQueue: 4,
-    queueLimitHint: '--max-queue',
-    prefillChunkTokens: 4,
-  });
+  const scheduler = schedulerOver(model, { prefillChunkTokens: 4 });
   const signal = new AbortController().signal;
   const running = collect(scheduler.submit(request(0, 8), signal));
   await new Promise((resolve) => setTimeout(resolve, 3));

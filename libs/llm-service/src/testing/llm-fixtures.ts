@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { Metadata, type ServiceError, type status } from '@grpc/grpc-js';
 import {
   ElementType,
@@ -14,6 +15,8 @@ import {
   type GenerateRequest,
   type GenerationParams,
   type PromptInfo,
+  type RenderPromptRequest,
+  type RenderPromptResponse,
   generationParams,
 } from '@internvl/contracts';
 import { CheckpointReader, makeTinyCheckpoint, type TinyCheckpoint } from '@internvl/checkpoint';
@@ -21,7 +24,7 @@ import { convertCheckpoint } from '@internvl/converter';
 import { f32ToF16, type FloatArray } from '@internvl/float-formats';
 import type { InternVLConfig, ModelManifest } from '@internvl/model-config';
 import { greedyGenerate } from '@internvl/reference-model';
-import { chunkBytes, createClient, duplexCall, runService, type RunningService } from '@internvl/service-kit';
+import { chunkBytes, duplexCall, runLocalService, type LocalService } from '@internvl/service-kit';
 import { createLlmApp, type LlmAppHooks, type LlmRuntime } from '../llm-app';
 
 // Test support shared by the llm specs: tiny models of both LLM types, the real service on port 0,
@@ -66,11 +69,8 @@ export function referenceTokens(
   );
 }
 
-export interface Served {
-  service: RunningService;
-  client: LlmServiceClient;
+export interface Served extends LocalService<LlmServiceClient> {
   runtime: LlmRuntime;
-  stop(): Promise<void>;
 }
 
 /** The real llm service on port 0 with the model in `dir`, its client and its runtime. */
@@ -83,24 +83,47 @@ export async function serve(dir: string, args: string[] = [], hooks: LlmAppHooks
       hooks.onReady?.(r);
     },
   });
-  const service = await runService(app, {
-    argv: ['--port', '0', '--model', dir, '--log-level', 'silent', ...args],
-    env: {},
+  const local = await runLocalService(app, LlmServiceClient, [
+    '--model',
+    dir,
+    '--log-level',
+    'silent',
+    ...args,
+  ]);
+  return { ...local, runtime: runtime! };
+}
+
+/** What {@link serveTinyModel} builds and how it serves it (see {@link buildTinyModel}, {@link serve}). */
+export interface TinyServiceOptions {
+  seed?: number;
+  args?: string[];
+  hooks?: LlmAppHooks;
+}
+
+/**
+ * A suite's usual setup: a `before` hook that builds the tiny `llm` model and serves it, and an
+ * `after` hook that stops it, both registered in the calling suite (or file). The returned `model`
+ * and `served` read through to those once `before` has run.
+ */
+export function serveTinyModel(
+  llm: TinyLlm,
+  options: TinyServiceOptions = {},
+): { model: TinyModel; served: Served } {
+  let model: TinyModel | undefined;
+  let served: Served | undefined;
+  before(async () => {
+    model = await buildTinyModel(llm, options.seed);
+    served = await serve(model.dir, options.args, options.hooks);
   });
-  const client = createClient(LlmServiceClient, {
-    addresses: [`127.0.0.1:${service.port}`],
-    maxReceiveMessageBytes: 64 << 20,
-    maxSendMessageBytes: 64 << 20,
+  after(() => served?.stop());
+  return { model: readThrough(() => model, llm), served: readThrough(() => served, llm) };
+}
+
+function readThrough<T extends object>(current: () => T | undefined, llm: TinyLlm): T {
+  return new Proxy({} as T, {
+    get: (_, key) =>
+      Reflect.get(current() ?? assert.fail(`tiny ${llm} model used before its suite started`), key),
   });
-  return {
-    service,
-    client,
-    runtime: runtime!,
-    stop: async () => {
-      client.close();
-      await service.stop('test done');
-    },
-  };
 }
 
 /** One image's embeddings to send: float32 rows [tiles * 256, hidden]. */
@@ -109,6 +132,11 @@ export interface SentImage {
   rows: Float32Array;
   /** Sent as float16 (rounded to nearest even) instead of float32. */
   fp16?: boolean;
+}
+
+/** An image of `tiles` tiles for `served`'s model: seeded rows in [-0.5, 0.5). */
+export function randomImage(served: Served, seed: number, tiles = 1): SentImage {
+  return { tiles, rows: seeded(tiles * 256 * served.runtime.model.hiddenSize, seed, 0.5) };
 }
 
 function wireRows(image: SentImage): FloatArray {
@@ -196,6 +224,17 @@ export async function generate(
   }
   const first = choice(0);
   return { ...out, text: first.text, tokenIds: first.tokenIds, finish: first.finish };
+}
+
+/** One RenderPrompt call: the prompt the tier builds for `request`. */
+export async function renderPrompt(
+  client: LlmServiceClient,
+  request: RenderPromptRequest,
+): Promise<PromptInfo> {
+  const response = await new Promise<RenderPromptResponse>((resolve, reject) =>
+    client.renderPrompt(request, (err, r) => (err ? reject(err) : resolve(r))),
+  );
+  return response.prompt!;
 }
 
 export async function expectError(call: Promise<unknown>, code: status, pattern: RegExp): Promise<void> {

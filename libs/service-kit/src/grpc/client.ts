@@ -100,7 +100,8 @@ export function channelCredentials(config: ClientConfig): ChannelCredentials {
   );
 }
 
-type ClientConstructor<C extends Client> = new (
+/** A generated grpc-js client class. */
+export type ClientConstructor<C extends Client> = new (
   address: string,
   credentials: ChannelCredentials,
   options?: ChannelOptions,

@@ -3,6 +3,7 @@ import type {
   handleClientStreamingCall,
   handleServerStreamingCall,
   handleUnaryCall,
+  sendUnaryData,
   ServerDuplexStream,
   ServerWritableStream,
   StatusObject,
@@ -113,6 +114,36 @@ function failUnary(
   };
 }
 
+/** handleCall for a call answered once, through `callback`, with what `respond` resolves to. */
+function answerOnce<Res>(
+  env: HandlerEnv,
+  method: string,
+  call: Parameters<typeof createCallContext>[0],
+  callback: sendUnaryData<Res>,
+  respond: (ctx: CallContext) => Promise<Res>,
+): void {
+  handleCall(env, method, call, async (ctx) => callback(null, await respond(ctx)), failUnary(callback));
+}
+
+/** handleCall for a call answered by `respond`'s responses, written with back-pressure, then ended. */
+function answerStreamed<Res>(
+  env: HandlerEnv,
+  method: string,
+  call: ServerWritableStream<unknown, Res> | ServerDuplexStream<unknown, Res>,
+  respond: (ctx: CallContext) => AsyncIterable<Res>,
+): void {
+  handleCall(
+    env,
+    method,
+    call,
+    async (ctx) => {
+      await writeAll(call, respond(ctx), ctx);
+      call.end();
+    },
+    (ctx, err) => failStream(call, ctx, err),
+  );
+}
+
 /** Adapts an `async (request, ctx) => response` function to a grpc-js unary handler. */
 export function unary<Req, Res>(
   env: HandlerEnv,
@@ -120,16 +151,10 @@ export function unary<Req, Res>(
   fn: UnaryHandler<Req, Res>,
 ): handleUnaryCall<Req, Res> {
   return (call, callback) =>
-    handleCall(
-      env,
-      method,
-      call,
-      async (ctx) => {
-        assertWithinLimit(call.request, env.messageLimitHint);
-        callback(null, await fn(call.request, ctx));
-      },
-      failUnary(callback),
-    );
+    answerOnce(env, method, call, callback, (ctx) => {
+      assertWithinLimit(call.request, env.messageLimitHint);
+      return fn(call.request, ctx);
+    });
 }
 
 /** Adapts an `async function*` to a grpc-js server-streaming handler with back-pressure. */
@@ -139,17 +164,10 @@ export function serverStreaming<Req, Res>(
   fn: ServerStreamHandler<Req, Res>,
 ): handleServerStreamingCall<Req, Res> {
   return (call) =>
-    handleCall(
-      env,
-      method,
-      call,
-      async (ctx) => {
-        assertWithinLimit(call.request, env.messageLimitHint);
-        await writeAll(call, fn(call.request, ctx), ctx);
-        call.end();
-      },
-      (ctx, err) => failStream(call, ctx, err),
-    );
+    answerStreamed(env, method, call, (ctx) => {
+      assertWithinLimit(call.request, env.messageLimitHint);
+      return fn(call.request, ctx);
+    });
 }
 
 /** Adapts `async (requests, ctx) => response` to a grpc-js client-streaming handler. */
@@ -159,13 +177,7 @@ export function clientStreaming<Req, Res>(
   fn: ClientStreamHandler<Req, Res>,
 ): handleClientStreamingCall<Req, Res> {
   return (call, callback) =>
-    handleCall(
-      env,
-      method,
-      call,
-      async (ctx) => callback(null, await fn(readMessages<Req>(call, ctx, env), ctx)),
-      failUnary(callback),
-    );
+    answerOnce(env, method, call, callback, (ctx) => fn(readMessages<Req>(call, ctx, env), ctx));
 }
 
 /** Adapts `async function* (requests, ctx)` to a grpc-js bidirectional-streaming handler. */
@@ -174,15 +186,5 @@ export function bidiStreaming<Req, Res>(
   method: string,
   fn: BidiStreamHandler<Req, Res>,
 ): handleBidiStreamingCall<Req, Res> {
-  return (call) =>
-    handleCall(
-      env,
-      method,
-      call,
-      async (ctx) => {
-        await writeAll(call, fn(readMessages<Req>(call, ctx, env), ctx), ctx);
-        call.end();
-      },
-      (ctx, err) => failStream(call, ctx, err),
-    );
+  return (call) => answerStreamed(env, method, call, (ctx) => fn(readMessages<Req>(call, ctx, env), ctx));
 }

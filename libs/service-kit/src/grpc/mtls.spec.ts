@@ -15,12 +15,12 @@ import { PROTO_FILES, PROTO_ROOT } from '@internvl/contracts';
 import { service as healthService } from 'grpc-health-check';
 import { ConfigError } from '../config/parse-config';
 import type { Schema } from '../config/schema';
-import { createLogger } from '../logging/logger';
 import { runService, type RunningService, type ServiceApp } from '../run-service';
 import { channelCredentials, createClient, type ClientConfig } from './client';
 import { createHealthChecker } from './health-client';
 import { serverCredentials } from './server-tls';
-import { ServiceHost } from './service-host';
+import type { ServiceHost } from './service-host';
+import { specHost } from './testing/spec-host';
 
 const ROOT = process.env.INTERNVL_REPO_ROOT ?? resolve(__dirname, '../../../..');
 const tls = (name: string) => join(ROOT, 'test', 'fixtures', 'tls', name);
@@ -88,17 +88,7 @@ describe('a server with mutual TLS (tls_client_ca_file)', () => {
   });
 
   before(async () => {
-    host = new ServiceHost({
-      name: 'mtls',
-      host: '127.0.0.1',
-      port: 0,
-      maxReceiveMessageBytes: 1 << 20,
-      maxSendMessageBytes: 1 << 20,
-      shutdownTimeoutMs: 1000,
-      messageLimitHint: '--max-receive-message-bytes',
-      credentials: serverCredentials({ ...SERVER, tls_client_ca_file: CA }),
-      log: createLogger('mtls', 'silent'),
-    });
+    host = specHost('mtls', { credentials: serverCredentials({ ...SERVER, tls_client_ca_file: CA }) });
     address = `127.0.0.1:${await host.listen()}`;
     host.markServing();
   });

@@ -12,9 +12,9 @@ import {
   type GenerateResponse,
 } from '@internvl/contracts';
 import { throwIfAborted } from '@internvl/errors';
-import { createLogger } from '../logging/logger';
 import { bidiStreaming, unary } from './handlers';
-import { ServiceHost } from './service-host';
+import type { ServiceHost } from './service-host';
+import { specHost } from './testing/spec-host';
 import { unimplementedService } from './unimplemented';
 
 const seenAborts: string[] = [];
@@ -22,17 +22,7 @@ let host: ServiceHost;
 let address: string;
 
 before(async () => {
-  host = new ServiceHost({
-    name: 'test',
-    host: '127.0.0.1',
-    port: 0,
-    maxReceiveMessageBytes: 1 << 20,
-    maxSendMessageBytes: 1 << 20,
-    shutdownTimeoutMs: 1000,
-    messageLimitHint: '--max-receive-message-bytes',
-    reflection: { root: PROTO_ROOT, files: PROTO_FILES },
-    log: createLogger('test', 'silent'),
-  });
+  host = specHost('test', { reflection: { root: PROTO_ROOT, files: PROTO_FILES } });
   host.addService('internvl.v1.VisionService', VisionServiceService, {
     ...unimplementedService(host.env, VisionServiceService, 'test'),
     getVisionInfo: unary(host.env, 'getVisionInfo', async (_req, ctx) => {

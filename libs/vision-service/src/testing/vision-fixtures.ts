@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { Metadata, type status, type ServiceError } from '@grpc/grpc-js';
 import {
   ElementType,
@@ -16,7 +17,7 @@ import { convertCheckpoint } from '@internvl/converter';
 import { f32ToF16, type FloatType } from '@internvl/float-formats';
 import { VISION_IO } from '@internvl/model-config';
 import { createSession, float32Tensor, type OrtSession } from '@internvl/ort';
-import { createClient, duplexCall, runService, type RunningService } from '@internvl/service-kit';
+import { duplexCall, runLocalService, type LocalService } from '@internvl/service-kit';
 import { createVisionApp, type VisionRuntime } from '../vision-app';
 import type { EmbedPixels } from '@internvl/tier-clients';
 
@@ -70,35 +71,22 @@ export async function waitFor(what: string, condition: () => boolean): Promise<v
   }
 }
 
-export interface Served {
-  service: RunningService;
-  client: VisionServiceClient;
+export interface Served extends LocalService<VisionServiceClient> {
   runtime: VisionRuntime;
-  stop(): Promise<void>;
 }
 
 /** The real vision service on port 0 with `model`, its client and its runtime. */
 export async function serve(model: string, args: string[]): Promise<Served> {
   let runtime: VisionRuntime | undefined;
   const app = createVisionApp({ onReady: (r) => (runtime = r) });
-  const service = await runService(app, {
-    argv: ['--port', '0', '--model', model, '--log-level', 'silent', ...args],
-    env: {},
-  });
-  const client = createClient(VisionServiceClient, {
-    addresses: [`127.0.0.1:${service.port}`],
-    maxReceiveMessageBytes: 64 << 20,
-    maxSendMessageBytes: 64 << 20,
-  });
-  return {
-    service,
-    client,
-    runtime: runtime!,
-    stop: async () => {
-      client.close();
-      await service.stop('test done');
-    },
-  };
+  const local = await runLocalService(app, VisionServiceClient, [
+    '--model',
+    model,
+    '--log-level',
+    'silent',
+    ...args,
+  ]);
+  return { ...local, runtime: runtime! };
 }
 
 export async function expectError(call: Promise<unknown>, code: status, pattern: RegExp): Promise<void> {
@@ -154,4 +142,52 @@ export class ReferenceRun {
   close(): Promise<void> {
     return this.session.release();
   }
+}
+
+/** The files {@link serveTinyModelForSuite} builds: a temp folder with the checkpoint and the model. */
+export interface TinyModelFiles {
+  work: string;
+  checkpoint: string;
+  model: string;
+}
+
+/**
+ * A spec file's usual setup: a `before` hook that builds the tiny model, opens its reference run
+ * and serves it with `args`, and an `after` hook that stops, closes and removes all of it. What it
+ * returns reads through to those once `before` has run.
+ */
+export function serveTinyModelForSuite(args: string[]): {
+  files: TinyModelFiles;
+  reference: ReferenceRun;
+  main: Served;
+} {
+  let files: TinyModelFiles | undefined;
+  let reference: ReferenceRun | undefined;
+  let main: Served | undefined;
+  before(async () => {
+    files = await buildTinyModel();
+    reference = await ReferenceRun.open(files.model);
+    main = await serve(files.model, args);
+  });
+  after(async () => {
+    await main?.stop();
+    await reference?.close();
+    if (files) rmSync(files.work, { recursive: true, force: true });
+  });
+  return {
+    files: readThrough(() => files),
+    reference: readThrough(() => reference),
+    main: readThrough(() => main),
+  };
+}
+
+/** A stand-in for `current()`'s object, for code that holds it before it exists; methods are bound. */
+function readThrough<T extends object>(current: () => T | undefined): T {
+  return new Proxy({} as T, {
+    get: (_, key) => {
+      const target = current() ?? assert.fail('the tiny model is used before its suite started');
+      const value: unknown = Reflect.get(target, key);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }

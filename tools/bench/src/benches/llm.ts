@@ -12,7 +12,7 @@ import {
 } from '@internvl/contracts';
 import { createLlmApp, type LlmRuntime } from '@internvl/llm-service';
 import type { ModelManifest } from '@internvl/model-config';
-import { chunkBytes, createClient, duplexCall, runService } from '@internvl/service-kit';
+import { chunkBytes, duplexCall, runLocalService } from '@internvl/service-kit';
 import { benchModel } from './bench-models';
 import { median, round } from './stats';
 
@@ -152,10 +152,10 @@ export async function llmBench(log: (line: string) => void): Promise<Record<stri
   for (const precision of precisions) {
     const model = await benchModel('phi3', layers, precision, log, kvDtype);
     let runtime: LlmRuntime | undefined;
-    const service = await runService(createLlmApp({ onReady: (r) => (runtime = r) }), {
-      argv: [
-        '--port',
-        '0',
+    const { client, stop } = await runLocalService(
+      createLlmApp({ onReady: (r) => (runtime = r) }),
+      LlmServiceClient,
+      [
         '--model',
         model,
         '--intra-op-threads',
@@ -165,13 +165,8 @@ export async function llmBench(log: (line: string) => void): Promise<Record<stri
         '--log-level',
         'warn',
       ],
-      env: {},
-    });
-    const client = createClient(LlmServiceClient, {
-      addresses: [`127.0.0.1:${service.port}`],
-      maxReceiveMessageBytes: 256 << 20,
-      maxSendMessageBytes: 256 << 20,
-    });
+      256 << 20,
+    );
     const hidden = runtime!.model.hiddenSize;
     const user = (text: string): Turn => ({ role: Role.ROLE_USER, text });
     try {
@@ -293,8 +288,7 @@ export async function llmBench(log: (line: string) => void): Promise<Record<stri
         kvCache: runtime!.model.engine.kv,
       };
     } finally {
-      client.close();
-      await service.stop('bench done');
+      await stop('bench done');
     }
   }
   report.goals = [

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { ElementType, VisionServiceClient } from '@internvl/contracts';
-import { createClient, runService } from '@internvl/service-kit';
+import { runLocalService } from '@internvl/service-kit';
 import { embedRemote, type EmbedPixels } from '@internvl/tier-clients';
 import { createVisionApp, type VisionRuntime } from '@internvl/vision-service';
 import { benchModel } from './bench-models';
@@ -36,10 +36,10 @@ export async function visionServiceBench(log: (line: string) => void): Promise<R
   ];
   const model = await benchModel('phi3', layers, 'fp32', log);
   let runtime: VisionRuntime | undefined;
-  const service = await runService(createVisionApp({ onReady: (r) => (runtime = r) }), {
-    argv: [
-      '--port',
-      '0',
+  const { client, stop } = await runLocalService(
+    createVisionApp({ onReady: (r) => (runtime = r) }),
+    VisionServiceClient,
+    [
       '--model',
       model,
       '--intra-op-threads',
@@ -51,13 +51,7 @@ export async function visionServiceBench(log: (line: string) => void): Promise<R
       '--log-level',
       'warn',
     ],
-    env: {},
-  });
-  const client = createClient(VisionServiceClient, {
-    addresses: [`127.0.0.1:${service.port}`],
-    maxReceiveMessageBytes: 64 << 20,
-    maxSendMessageBytes: 64 << 20,
-  });
+  );
   const { batcher } = runtime!.embedder;
   const pixels = tile(runtime!.model.imageSize);
   const results: Array<Record<string, number>> = [];
@@ -95,8 +89,7 @@ export async function visionServiceBench(log: (line: string) => void): Promise<R
       results.push(row);
     }
   } finally {
-    client.close();
-    await service.stop('bench done');
+    await stop('bench done');
   }
   const at = (c: number) => results.find((r) => r.concurrency === c)?.tiles_per_s ?? NaN;
   return {

@@ -1,6 +1,7 @@
 import type { FloatType } from '@internvl/float-formats';
+import { commandArgs } from './command-args';
 import type { Command } from './registry';
-import { defineSchema, formatHelp, parseConfig } from '@internvl/service-kit';
+import { defineSchema, formatHelp } from '@internvl/service-kit';
 import { ProgressRenderer } from './progress-bar';
 
 const schema = defineSchema({
@@ -37,16 +38,14 @@ const schema = defineSchema({
   },
 });
 
+const HELP = `Usage: internvl convert --from HF_DIR --to MODEL_DIR [--precision fp32|fp16|int4]\n\nOptions:\n${formatHelp(schema, 'convert')}\n`;
+
 export const convertCommand: Command = {
   summary: 'Convert an HF InternVL checkpoint into a model directory.',
   async run(argv) {
-    if (argv.includes('--help')) {
-      process.stdout.write(
-        `Usage: internvl convert --from HF_DIR --to MODEL_DIR [--precision fp32|fp16|int4]\n\nOptions:\n${formatHelp(schema, 'convert')}\n`,
-      );
-      return 0;
-    }
-    const { config } = parseConfig(schema, 'convert', { argv, env: {} });
+    const args = commandArgs(argv, schema, 'convert', HELP);
+    if (typeof args === 'number') return args;
+    const { config } = args;
     if (!config.from || !config.to) {
       process.stderr.write('internvl convert: --from and --to are required (see --help)\n');
       return 2;

@@ -1,6 +1,7 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { imageCommandArgs, TILING_FLAGS } from './command-args';
 import type { Command } from './registry';
-import { defineSchema, formatHelp, parseConfig } from '@internvl/service-kit';
+import { defineSchema } from '@internvl/service-kit';
 
 const schema = defineSchema({
   out: {
@@ -8,13 +9,7 @@ const schema = defineSchema({
     default: '',
     doc: 'Where to write the image embeddings [tiles*256, hidden] as a float32 NumPy .npy file (required).',
   },
-  max_num: { type: 'int', default: 12, min: 1, max: 40, doc: 'Maximum tiles (the thumbnail is extra).' },
-  min_num: { type: 'int', default: 1, min: 1, max: 40, doc: 'Minimum tiles.' },
-  thumbnail: {
-    type: 'bool',
-    default: true,
-    doc: 'Append the whole-image thumbnail when there is more than one tile (--no-thumbnail turns it off).',
-  },
+  ...TILING_FLAGS,
   pixel_dtype: {
     type: 'string',
     default: 'fp16',
@@ -31,6 +26,10 @@ const schema = defineSchema({
 });
 
 const USAGE = 'Usage: internvl embed IMAGE --out FILE.npy [--max-num N] [options]';
+const ABOUT =
+  'Sends the image through the preprocess and vision tiers and writes the image embeddings\n' +
+  '(float32, [tiles*256, hidden]). The vision tier is asked by content hash first, so pixels\n' +
+  'travel only when it has not cached this image.';
 const GRPC_UNAVAILABLE = 14;
 
 /** Rethrows a gRPC error as a message a person can act on. */
@@ -47,20 +46,9 @@ function explain(err: unknown, tier: string, addr: string): Error {
 export const embedCommand: Command = {
   summary: 'Image → preprocess tier → vision tier → image embeddings as a .npy file.',
   async run(argv) {
-    if (argv.includes('--help')) {
-      process.stdout.write(
-        `${USAGE}\n\nSends the image through the preprocess and vision tiers and writes the image embeddings\n` +
-          `(float32, [tiles*256, hidden]). The vision tier is asked by content hash first, so pixels\n` +
-          `travel only when it has not cached this image.\n\nOptions:\n${formatHelp(schema, 'cli')}\n`,
-      );
-      return 0;
-    }
-    const { config, positionals } = parseConfig(schema, 'cli', { argv, env: {} });
-    if (positionals.length !== 1 || !config.out) {
-      process.stderr.write(`${USAGE}\n(run with --help for the options)\n`);
-      return 2;
-    }
-    const image = readFileSync(positionals[0]!);
+    const args = imageCommandArgs(argv, schema, USAGE, ABOUT);
+    if (typeof args === 'number') return args;
+    const { config, path, image } = args;
     const { ElementType, floatTypeToWire, PreprocessServiceClient, VisionServiceClient } =
       await import('@internvl/contracts');
     const { floatTypeFromFlag } = await import('@internvl/float-formats');
@@ -107,7 +95,7 @@ export const embedCommand: Command = {
       const shape = (embedded.result.embeddings?.shape ?? []).map(Number);
       writeFileSync(config.out, encodeNpy(embedded.embeddings, shape, 'float32'));
       process.stdout.write(
-        `${positionals[0]}: ${embedded.result.numTiles} tiles${pre.result.hasThumbnail ? ' (incl. thumbnail)' : ''} → ` +
+        `${path}: ${embedded.result.numTiles} tiles${pre.result.hasThumbnail ? ' (incl. thumbnail)' : ''} → ` +
           `embeddings [${shape.join(', ')}] float32 → ${config.out}${embedded.result.cacheHit ? ' (vision cache hit)' : ''}\n` +
           `  content hash ${pre.result.contentHash}\n`,
       );

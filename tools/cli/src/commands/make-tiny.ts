@@ -1,5 +1,6 @@
+import { commandArgs } from './command-args';
 import type { Command } from './registry';
-import { defineSchema, formatHelp, parseConfig } from '@internvl/service-kit';
+import { defineSchema, formatHelp } from '@internvl/service-kit';
 
 const schema = defineSchema({
   llm: {
@@ -29,17 +30,16 @@ const schema = defineSchema({
   },
 });
 
+const HELP =
+  `Usage: internvl make-tiny DIR [--llm phi3|internlm2] [--seed N] [--preset tiny|real-width] [--layers N]\n\n` +
+  `Writes config.json, model.safetensors (bf16, real tensor names) and tokenizer files in the exact\nHF layout of Mini-InternVL-Chat-V1-5, with random weights. Options:\n${formatHelp(schema, 'make_tiny')}\n`;
+
 export const makeTinyCommand: Command = {
   summary: 'Write a tiny random InternVL checkpoint.',
   async run(argv) {
-    if (argv.includes('--help')) {
-      process.stdout.write(
-        `Usage: internvl make-tiny DIR [--llm phi3|internlm2] [--seed N] [--preset tiny|real-width] [--layers N]\n\n` +
-          `Writes config.json, model.safetensors (bf16, real tensor names) and tokenizer files in the exact\nHF layout of Mini-InternVL-Chat-V1-5, with random weights. Options:\n${formatHelp(schema, 'make_tiny')}\n`,
-      );
-      return 0;
-    }
-    const { config, positionals } = parseConfig(schema, 'make_tiny', { argv, env: {} });
+    const args = commandArgs(argv, schema, 'make_tiny', HELP);
+    if (typeof args === 'number') return args;
+    const { config, positionals } = args;
     if (positionals.length !== 1) {
       process.stderr.write('Usage: internvl make-tiny DIR [options] (see --help)\n');
       return 2;

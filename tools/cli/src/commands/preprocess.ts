@@ -1,17 +1,12 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { imageCommandArgs, TILING_FLAGS } from './command-args';
 import type { Command } from './registry';
-import { defineSchema, formatHelp, parseConfig } from '@internvl/service-kit';
+import { defineSchema } from '@internvl/service-kit';
 
 const schema = defineSchema({
   out: { type: 'string', default: '', doc: 'Where to write pixel_values as a NumPy .npy file (required).' },
-  max_num: { type: 'int', default: 12, min: 1, max: 40, doc: 'Maximum tiles (the thumbnail is extra).' },
-  min_num: { type: 'int', default: 1, min: 1, max: 40, doc: 'Minimum tiles.' },
-  thumbnail: {
-    type: 'bool',
-    default: true,
-    doc: 'Append the whole-image thumbnail when there is more than one tile (--no-thumbnail turns it off).',
-  },
+  ...TILING_FLAGS,
   image_size: { type: 'int', default: 448, min: 14, max: 4096, doc: 'Tile edge in pixels.' },
   dtype: {
     type: 'string',
@@ -44,22 +39,14 @@ const schema = defineSchema({
 });
 
 const USAGE = 'Usage: internvl preprocess IMAGE --out FILE.npy [options]';
+const ABOUT = "Writes pixel_values [tiles, 3, S, S] exactly as InternVL's load_image builds them.";
 
 export const preprocessCommand: Command = {
   summary: 'Tile and normalize an image into a .npy pixel_values tensor.',
   async run(argv) {
-    if (argv.includes('--help')) {
-      process.stdout.write(
-        `${USAGE}\n\nWrites pixel_values [tiles, 3, S, S] exactly as InternVL's load_image builds them.\n\nOptions:\n${formatHelp(schema, 'cli')}\n`,
-      );
-      return 0;
-    }
-    const { config, positionals } = parseConfig(schema, 'cli', { argv, env: {} });
-    if (positionals.length !== 1 || !config.out) {
-      process.stderr.write(`${USAGE}\n(run with --help for the options)\n`);
-      return 2;
-    }
-    const image = readFileSync(positionals[0]!);
+    const args = imageCommandArgs(argv, schema, USAGE, ABOUT);
+    if (typeof args === 'number') return args;
+    const { config, path, image } = args;
     const { encodeNpy } = await import('@internvl/imaging');
     const { floatTypeToWire } = await import('@internvl/contracts');
     const { floatTypeFromFlag } = await import('@internvl/float-formats');
@@ -155,7 +142,7 @@ export const preprocessCommand: Command = {
       }
     }
     process.stdout.write(
-      `${positionals[0]}: grid ${result.cols}x${result.rows}, ${result.numTiles} tiles${result.thumbnail ? ' (incl. thumbnail)' : ''}, ` +
+      `${path}: grid ${result.cols}x${result.rows}, ${result.numTiles} tiles${result.thumbnail ? ' (incl. thumbnail)' : ''}, ` +
         `pixel_values [${result.shape.join(', ')}] ${config.dtype} → ${config.out}${wantTiles ? `, tiles → ${config.tiles_dir}` : ''}\n  content hash ${result.hash}\n`,
     );
     return 0;

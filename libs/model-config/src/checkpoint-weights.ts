@@ -1,4 +1,4 @@
-import { projectorInputSize, type InternVLConfig } from '@internvl/model-config';
+import { projectorInputSize, type InternVLConfig, type LlmArchitecture } from './model-config';
 
 /** A tensor the model needs: HF safetensors name and PyTorch shape ([out, in] for Linear). */
 export interface WeightSpec {
@@ -66,22 +66,40 @@ function projectorWeights(config: InternVLConfig): WeightSpec[] {
   ];
 }
 
+/** Names of the LLM tensors that are not per layer. */
+export interface LlmTopLevelNames {
+  embed: string;
+  finalNorm: string;
+  /** The untied output projection. */
+  lmHead: string;
+}
+
+/** Top-level LLM tensor names per architecture (spec section 3). */
+export function llmTopLevelNames(architecture: LlmArchitecture): LlmTopLevelNames {
+  return architecture === 'Phi3ForCausalLM'
+    ? {
+        embed: 'language_model.model.embed_tokens.weight',
+        finalNorm: 'language_model.model.norm.weight',
+        lmHead: 'language_model.lm_head.weight',
+      }
+    : {
+        embed: 'language_model.model.tok_embeddings.weight',
+        finalNorm: 'language_model.model.norm.weight',
+        lmHead: 'language_model.output.weight',
+      };
+}
+
 function llmWeights(config: InternVLConfig): WeightSpec[] {
   const l = config.llm;
   const H = l.hiddenSize;
   const qkvRows = (l.numHeads + 2 * l.numKvHeads) * l.headDim;
   const attnOut = l.numHeads * l.headDim;
   const I = l.intermediateSize;
-  const phi3 = l.architecture === 'Phi3ForCausalLM';
-  const out: WeightSpec[] = [
-    {
-      name: phi3 ? 'language_model.model.embed_tokens.weight' : 'language_model.model.tok_embeddings.weight',
-      shape: [l.vocabSize, H],
-    },
-  ];
+  const top = llmTopLevelNames(l.architecture);
+  const out: WeightSpec[] = [{ name: top.embed, shape: [l.vocabSize, H] }];
   for (let i = 0; i < l.numLayers; i++) {
     const L = `language_model.model.layers.${i}`;
-    if (phi3) {
+    if (l.architecture === 'Phi3ForCausalLM') {
       out.push(
         { name: `${L}.self_attn.qkv_proj.weight`, shape: [qkvRows, H] },
         { name: `${L}.self_attn.o_proj.weight`, shape: [H, attnOut] },
@@ -102,21 +120,17 @@ function llmWeights(config: InternVLConfig): WeightSpec[] {
       );
     }
   }
-  out.push({ name: 'language_model.model.norm.weight', shape: [H] });
+  out.push({ name: top.finalNorm, shape: [H] });
   // A tied head reuses the embedding table and is not stored.
-  if (!l.tieWordEmbeddings) {
-    out.push({
-      name: phi3 ? 'language_model.lm_head.weight' : 'language_model.output.weight',
-      shape: [l.vocabSize, H],
-    });
-  }
+  if (!l.tieWordEmbeddings) out.push({ name: top.lmHead, shape: [l.vocabSize, H] });
   return out;
 }
 
 /**
- * Every tensor an InternVL 1.5 checkpoint holds for `config`, in module order: vision tower
- * (qkv bias, q/k norms and LayerNorm biases as the config says), projector mlp1, then the
- * LLM (Phi-3: fused qkv_proj/gate_up_proj; InternLM2: KV-grouped wqkv, w1/w3/w2).
+ * Every tensor an InternVL 1.5 checkpoint holds for `config`, which is all the reference forward
+ * reads, in module order: vision tower (qkv bias, q/k norms and LayerNorm biases as the config
+ * says), projector mlp1, then the LLM (Phi-3: fused qkv_proj/gate_up_proj; InternLM2: KV-grouped
+ * wqkv, w1/w3/w2).
  */
 export function expectedWeights(config: InternVLConfig): WeightSpec[] {
   return [...visionWeights(config), ...projectorWeights(config), ...llmWeights(config)];
