@@ -100,7 +100,10 @@ createInterface({ input: stack.stderr }).on('line', (line) => {
   announced = true;
   clearTimeout(holdTimer);
   const bold = (text) => (process.stdout.isTTY ? `\x1b[1m${text}\x1b[22m` : text);
-  process.stdout.write(`\n${bold(`playground: ${url}`)}   (OpenAI API: ${url}v1)\n\n`);
+  const line = process.argv.includes('--no-playground')
+    ? `OpenAI API: ${url}v1`
+    : `playground: ${url}   (OpenAI API: ${url}v1)`;
+  process.stdout.write(`\n${bold(line)}\n\n`);
   release();
 });
 

@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { CheckpointReader, makeTinyCheckpoint, writeSafetensors } from '@internvl/checkpoint';
 import type { InternVLConfig, ModelManifest } from '@internvl/model-config';
 import { decoderForward, greedyGenerate, relativeError, visionForward } from '@internvl/reference-model';
@@ -12,6 +12,8 @@ import { OrtModel } from './testing/ort-model';
 import { seededValues } from './testing/numbers';
 
 const work = mkdtempSync(join(tmpdir(), 'converter-'));
+// ~240 MB of converted models per run: a developer's /tmp would fill up run after run.
+after(() => rmSync(work, { recursive: true, force: true }));
 
 /**
  * The progress contract: every stage in CONVERT_STAGES order, each counting 0, 1, … total with one
