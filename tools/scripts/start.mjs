@@ -100,10 +100,10 @@ createInterface({ input: stack.stderr }).on('line', (line) => {
   announced = true;
   clearTimeout(holdTimer);
   const bold = (text) => (process.stdout.isTTY ? `\x1b[1m${text}\x1b[22m` : text);
-  const line = process.argv.includes('--no-playground')
+  const announcement = process.argv.includes('--no-playground')
     ? `OpenAI API: ${url}v1`
     : `playground: ${url}   (OpenAI API: ${url}v1)`;
-  process.stdout.write(`\n${bold(line)}\n\n`);
+  process.stdout.write(`\n${bold(announcement)}\n\n`);
   release();
 });
 
