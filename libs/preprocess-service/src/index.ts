@@ -7,6 +7,5 @@ export {
   type EffectiveOptions,
   type OptionDefaults,
 } from './preprocess-request';
-export { estimateImageTiles } from './tile-estimate';
 export { checkTilingBounds, DEFAULT_MAX_IMAGE_SIZE } from './tiling-bounds';
 export { MAX_TILES_LIMIT } from '@internvl/imaging';
